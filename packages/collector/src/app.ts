@@ -1,0 +1,116 @@
+/**
+ * The collector process: wires source → transforms → WAL → loader → sink, and the read
+ * API, and owns their lifecycle. Start order follows the data (WAL first, so ingestion works
+ * even when the database cannot be opened); stop order is the reverse: stop accepting,
+ * finish in-flight requests, fsync, load what is durable, close the database.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { LoaderLag } from './loader/lag.js';
+import { LOADER_DEFAULTS, WalLoader } from './loader/loader.js';
+import { type LoadedKeys, loadKeys } from './projects/keys.js';
+import { DuckDbDatabase } from './sinks/duckdb/database.js';
+import { DuckDbEventStore } from './sinks/duckdb/event-store.js';
+import { DuckDbSink } from './sinks/duckdb/sink.js';
+import { createIngestHandler } from './sources/http/ingest-routes.js';
+import { createReadHandler } from './sources/http/read-routes.js';
+import { createHttpServer } from './sources/http/server.js';
+import { trustedProxies } from './transforms/enrich/client-ip.js';
+import { WalReader } from './wal/reader.js';
+import { WalSegmentWriter } from './wal/writer.js';
+
+/** Where things live under the data folder. */
+export function dataPaths(dataDir: string) {
+  return {
+    wal: join(dataDir, 'wal'),
+    duckdb: join(dataDir, 'footprint.duckdb'),
+    scratch: join(dataDir, 'tmp'),
+    quarantine: join(dataDir, 'quarantine.jsonl'),
+  };
+}
+
+export interface RunningCollector {
+  url: string;
+  port: number;
+  keys: LoadedKeys;
+  stop(): Promise<void>;
+}
+
+export async function startCollector(config: Config, log: Logger): Promise<RunningCollector> {
+  const paths = dataPaths(config.dataDir);
+  await mkdir(config.dataDir, { recursive: true });
+  const keys = await loadKeys(config.dataDir, { writeKey: config.writeKey, adminToken: config.adminToken });
+
+  const wal = await WalSegmentWriter.open({
+    dir: paths.wal,
+    maxSegmentBytes: config.walSegmentBytes,
+    maxSegmentAgeMs: config.walSegmentAgeMs,
+  });
+  if (wal.stats.repairedBytes > 0) {
+    log.warn({ cutBytes: wal.stats.repairedBytes }, 'cut a torn tail (unacknowledged bytes) from the last WAL segment');
+  }
+
+  const db = new DuckDbDatabase({ path: paths.duckdb, memoryLimit: config.duckdbMemory, threads: config.duckdbThreads });
+  const reader = new WalReader(paths.wal, (seq) => (seq === wal.currentSeq() ? wal.durable().offset : undefined));
+  const sink = new DuckDbSink(db, paths.scratch);
+  const loader = new WalLoader(reader, sink, { ...LOADER_DEFAULTS, quarantineFile: paths.quarantine }, log);
+  const lag = new LoaderLag();
+  wal.on('durable', (pos) => {
+    lag.record(pos);
+    loader.notify();
+  });
+  loader.start();
+
+  const store = new DuckDbEventStore(db);
+  const http = createHttpServer(
+    {
+      ingest: createIngestHandler({ keys: keys.ring, wal, trustedProxies: trustedProxies(config.trustedProxies) }),
+      listEvents: createReadHandler(keys.ring, store),
+      async health() {
+        const status = loader.status();
+        const loaded = loader.checkpoint();
+        const lagBytes = loaded ? await reader.bytesAfter(loaded).catch(() => null) : null;
+        const lagSeconds = lag.seconds(loaded);
+        return {
+          ok: true,
+          status: status.state === 'retrying' ? 'degraded' : 'ok',
+          wal: { segment: wal.currentSeq(), durable_offset: wal.durable().offset, queued_bytes: wal.queuedBytes(), ...wal.stats },
+          loader: { ...status, lag_bytes: lagBytes, lag_seconds: Number(lagSeconds.toFixed(3)), database_open: db.isOpen() },
+        };
+      },
+    },
+    log,
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    http.server.once('error', reject);
+    http.server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (http.server.address() as AddressInfo).port;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+
+  let stopping: Promise<void> | undefined;
+  async function stop(): Promise<void> {
+    http.drain();
+    await new Promise<void>((resolve) => {
+      http.server.close(() => resolve());
+      http.server.closeIdleConnections();
+      const tick = setInterval(() => {
+        http.server.closeIdleConnections();
+        if (http.inFlight() === 0) clearInterval(tick);
+      }, 50);
+      setTimeout(() => {
+        clearInterval(tick);
+        http.server.closeAllConnections();
+      }, 10_000).unref();
+    });
+    await wal.close();
+    await loader.stop();
+    await sink.close();
+    db.close();
+  }
+  return { url, port, keys, stop: () => (stopping ??= stop()) };
+}

@@ -1,0 +1,7 @@
+/** @footprint/collector: the ingestion server, WAL, loader and read API. */
+export { dataPaths, type RunningCollector, startCollector } from './app.js';
+export { type Config, ConfigError, loadConfig } from './config.js';
+export { type ErrorCode, FootprintError } from './errors.js';
+export { COLUMNS } from './model/columns.js';
+export type { StoredRow } from './model/row.js';
+export type { LoadResult, Sink } from './sinks/sink.js';

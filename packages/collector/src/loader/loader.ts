@@ -1,0 +1,193 @@
+/**
+ * WalLoader: tails the WAL into a sink.
+ *
+ * Invariants
+ * - Only durable bytes are read (the writer bounds its open segment to the fsync'd offset).
+ * - Rows and checkpoint move together (Sink.load is atomic) and rows are keyed by id, so a
+ *   crash at any point, a restart or a full replay never duplicates nor skips an event.
+ * - A sink outage never blocks ingestion: the loader backs off and retries, the WAL keeps
+ *   growing, and the backlog loads when the sink returns.
+ * - A chunk the sink rejects while it is otherwise healthy is split in halves until the
+ *   offending lines are isolated; those lines are copied to the quarantine file with the
+ *   reason and counted, and everything else loads. Nothing is silently dropped.
+ */
+import { appendFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { type Sink, SinkUnavailableError } from '../sinks/sink.js';
+import type { WalReader } from '../wal/reader.js';
+import type { WalPosition } from '../wal/segments.js';
+
+export interface LoaderOptions {
+  /** Largest chunk handed to the sink at once. */
+  maxChunkBytes: number;
+  /** First retry delay after a sink failure; doubles up to maxRetryMs. */
+  retryMs: number;
+  maxRetryMs: number;
+  /** Where unloadable lines are set aside (JSON lines with the reason). */
+  quarantineFile: string;
+}
+
+export const LOADER_DEFAULTS = { maxChunkBytes: 16 * 1024 * 1024, retryMs: 250, maxRetryMs: 5_000 } as const;
+
+export type LoaderState = 'starting' | 'running' | 'idle' | 'retrying' | 'stopped';
+
+export class WalLoader {
+  private position: WalPosition | undefined;
+  private state: LoaderState = 'starting';
+  private wake: (() => void) | undefined;
+  private dirty = true;
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private lastError: string | null = null;
+  private retryDelay: number;
+  readonly stats = { chunks: 0, rows: 0, quarantined: 0, failures: 0 };
+
+  constructor(
+    private readonly reader: WalReader,
+    private readonly sink: Sink,
+    private readonly opts: LoaderOptions,
+    private readonly log: Logger,
+  ) {
+    this.retryDelay = opts.retryMs;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Tells the loader there is something new to read (called on every durable write). */
+  notify(): void {
+    this.dirty = true;
+    this.wake?.();
+  }
+
+  checkpoint(): WalPosition | undefined {
+    return this.position;
+  }
+
+  status(): { state: LoaderState; checkpoint: WalPosition | null; last_error: string | null } & WalLoader['stats'] {
+    return { state: this.state, checkpoint: this.position ?? null, last_error: this.lastError, ...this.stats };
+  }
+
+  /** Loads everything available now; resolves when the WAL is fully loaded (used by replay and stop). */
+  async drain(onChunk?: (bytes: number) => void): Promise<void> {
+    await this.ensureOpen();
+    await this.reader.refresh();
+    while (await this.step(onChunk)) {
+      /* keep loading */
+    }
+  }
+
+  /** Finishes the chunk in progress, loads what is durable, and stops. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.loop;
+    if (this.sinkOpen) await this.drain().catch((err) => this.log.warn({ err }, 'final load before stop failed; the WAL keeps the events'));
+    this.state = 'stopped';
+  }
+
+  private sinkOpen = false;
+
+  private async ensureOpen(): Promise<void> {
+    if (this.sinkOpen) return;
+    await this.sink.open();
+    this.position = await this.sink.checkpoint();
+    this.sinkOpen = true;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        await this.ensureOpen();
+        if (this.dirty) {
+          this.dirty = false;
+          await this.reader.refresh();
+        }
+        this.state = 'running';
+        const more = await this.step();
+        this.retryDelay = this.opts.retryMs;
+        this.lastError = null;
+        if (!more) {
+          this.state = 'idle';
+          if (!this.dirty) await this.sleep(1_000);
+          this.dirty = true;
+        }
+      } catch (err) {
+        this.stats.failures++;
+        this.state = 'retrying';
+        this.lastError = (err as Error).message;
+        this.log.warn({ err, retryInMs: this.retryDelay }, 'loading into the database failed; events stay in the WAL, retrying');
+        await this.sleep(this.retryDelay);
+        this.retryDelay = Math.min(this.retryDelay * 2, this.opts.maxRetryMs);
+        this.dirty = true;
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
+    });
+  }
+
+  /** Loads one chunk; answers whether there may be more right away. */
+  private async step(onChunk?: (bytes: number) => void): Promise<boolean> {
+    const from = this.position ?? { seq: 0, offset: 0 };
+    const chunk = await this.reader.next(from, this.opts.maxChunkBytes);
+    if (!chunk) return false;
+    await this.loadChunk(chunk.bytes, chunk.from, chunk.to);
+    this.position = chunk.to;
+    this.stats.chunks++;
+    onChunk?.(chunk.bytes.length);
+    return true;
+  }
+
+  private async loadChunk(bytes: Buffer, from: number, to: WalPosition): Promise<void> {
+    try {
+      const { inserted } = await this.sink.load(bytes, to);
+      this.stats.rows += inserted;
+      return;
+    } catch (err) {
+      if (!(await this.sink.ping())) throw new SinkUnavailableError('the database stopped answering', { cause: err });
+      if (bytes.indexOf(10) === bytes.length - 1) {
+        // One line left: try it once more (the failure may have been passing), then set it aside.
+        const again = await this.sink.load(bytes, to).then(
+          (r) => r,
+          (e: Error) => e,
+        );
+        if (!(again instanceof Error)) {
+          this.stats.rows += again.inserted;
+          return;
+        }
+        await this.quarantine(bytes, to, again);
+        await this.sink.advance(to);
+        return;
+      }
+    }
+    // The sink is up but refuses this chunk: isolate the bad lines by halves.
+    const mid = bytes.lastIndexOf(10, Math.floor(bytes.length / 2) - 1);
+    const cut = mid === -1 ? bytes.indexOf(10) : mid;
+    const left = bytes.subarray(0, cut + 1);
+    await this.loadChunk(left, from, { seq: to.seq, offset: from + left.length });
+    await this.loadChunk(bytes.subarray(cut + 1), from + left.length, to);
+  }
+
+  private async quarantine(line: Buffer, at: WalPosition, err: Error): Promise<void> {
+    this.stats.quarantined++;
+    const entry = { wal_seq: at.seq, wal_end_offset: at.offset, reason: err.message, line: line.toString('utf8').trimEnd() };
+    await appendFile(this.opts.quarantineFile, `${JSON.stringify(entry)}\n`);
+    this.log.error(
+      { seq: at.seq, offset: at.offset, reason: err.message },
+      'a WAL line could not be loaded; it was copied to the quarantine file',
+    );
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The event listing of the read API: filters, newest first, keyset pagination. The cursor
+ * is the (timestamp, id) of the last row of a page, opaque to clients (base64url JSON), so
+ * paging stays exact while new events arrive.
+ */
+import { COLUMNS } from '../model/columns.js';
+
+export const MAX_PAGE = 10_000;
+
+export interface EventFilter {
+  project?: string;
+  types?: string[];
+  event?: string;
+  userId?: string;
+  anonymousId?: string;
+  sessionId?: string;
+  /** Inclusive lower bound, ISO-8601. */
+  from?: string;
+  /** Exclusive upper bound, ISO-8601. */
+  to?: string;
+  limit: number;
+  cursor?: Cursor;
+}
+
+export interface Cursor {
+  t: string;
+  id: string;
+}
+
+export interface EventPage {
+  events: Record<string, unknown>[];
+  next_cursor: string | null;
+}
+
+/** Reads events; implemented per storage engine. */
+export interface EventStore {
+  listEvents(filter: EventFilter): Promise<EventPage>;
+}
+
+export function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+/** Decodes a cursor; undefined when it is not one this API made. */
+export function decodeCursor(s: string): Cursor | undefined {
+  try {
+    const v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as unknown;
+    if (typeof v !== 'object' || v === null) return undefined;
+    const { t, id } = v as Record<string, unknown>;
+    if (typeof t !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(t))) return undefined;
+    return { t, id };
+  } catch {
+    return undefined;
+  }
+}
+
+export const JSON_COLUMNS: ReadonlySet<string> = new Set(COLUMNS.filter((c) => c.type === 'json').map((c) => c.name));

@@ -1,0 +1,85 @@
+/**
+ * DuckDbEventStore: the read API's listing compiled to DuckDB SQL. Every user value is a
+ * bound parameter; column names come from the fixed column list, never from the request.
+ */
+import { COLUMNS } from '../../model/columns.js';
+import { type EventFilter, type EventPage, type EventStore, encodeCursor, JSON_COLUMNS } from '../../query/events.js';
+import type { DuckDbDatabase } from './database.js';
+
+const ISO = `'%Y-%m-%dT%H:%M:%S.%gZ'`;
+const SELECT_LIST = COLUMNS.map((c) =>
+  c.type === 'timestamp'
+    ? `strftime("${c.name}", ${ISO}) AS "${c.name}"`
+    : c.type === 'json'
+      ? `"${c.name}"::VARCHAR AS "${c.name}"`
+      : `"${c.name}"`,
+).join(', ');
+
+export class DuckDbEventStore implements EventStore {
+  constructor(private readonly db: DuckDbDatabase) {}
+
+  async listEvents(f: EventFilter): Promise<EventPage> {
+    const where: string[] = [];
+    const params: Record<string, string | number> = {};
+    const eq = (column: string, name: string, value: string | undefined): void => {
+      if (value === undefined) return;
+      where.push(`"${column}" = $${name}`);
+      params[name] = value;
+    };
+    eq('project_id', 'project', f.project);
+    eq('event', 'event', f.event);
+    eq('user_id', 'user_id', f.userId);
+    eq('anonymous_id', 'anonymous_id', f.anonymousId);
+    eq('session_id', 'session_id', f.sessionId);
+    if (f.types && f.types.length > 0) {
+      where.push(`"type" IN (${f.types.map((_, i) => `$type${i}`).join(', ')})`);
+      f.types.forEach((t, i) => {
+        params[`type${i}`] = t;
+      });
+    }
+    if (f.from) {
+      where.push(`"timestamp" >= $from::TIMESTAMP`);
+      params.from = toDuckTs(f.from);
+    }
+    if (f.to) {
+      where.push(`"timestamp" < $to::TIMESTAMP`);
+      params.to = toDuckTs(f.to);
+    }
+    if (f.cursor) {
+      where.push(`("timestamp" < $ct::TIMESTAMP OR ("timestamp" = $ct::TIMESTAMP AND "id" < $cid))`);
+      params.ct = toDuckTs(f.cursor.t);
+      params.cid = f.cursor.id;
+    }
+    const sql = `SELECT ${SELECT_LIST} FROM events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "timestamp" DESC, "id" DESC LIMIT ${f.limit + 1}`;
+    const conn = await this.db.connect();
+    try {
+      const reader = await conn.runAndReadAll(sql, params);
+      const rows = reader.getRowObjectsJS();
+      const more = rows.length > f.limit;
+      const page = more ? rows.slice(0, f.limit) : rows;
+      const events = page.map(toApiRow);
+      const last = page.at(-1);
+      return {
+        events,
+        next_cursor: more && last ? encodeCursor({ t: String(last.timestamp), id: String(last.id) }) : null,
+      };
+    } finally {
+      conn.closeSync();
+    }
+  }
+}
+
+/** DuckDB TIMESTAMP literals have no zone; the table stores UTC. */
+function toDuckTs(iso: string): string {
+  return new Date(iso).toISOString().replace('T', ' ').replace('Z', '');
+}
+
+function toApiRow(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key in row) {
+    const v = row[key];
+    if (v === null || v === undefined) continue;
+    out[key] = JSON_COLUMNS.has(key) ? JSON.parse(v as string) : v;
+  }
+  return out;
+}

@@ -1,0 +1,84 @@
+/**
+ * The admin read API: GET /v1/events (behind the admin token; a write key gets 403).
+ * Query parameters are checked one by one and an unknown one is an error, so a typo such
+ * as `user=` instead of `user_id=` is reported instead of silently returning everything.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { EVENT_TYPES } from '@footprint/schema';
+import { errors } from '../../errors.js';
+import type { KeyRing } from '../../projects/keys.js';
+import { decodeCursor, type EventFilter, type EventStore, MAX_PAGE } from '../../query/events.js';
+import { SinkUnavailableError } from '../../sinks/sink.js';
+import { credentialOf } from './auth.js';
+import { sendError, sendJson } from './respond.js';
+
+const PARAMS = new Set(['type', 'event', 'user_id', 'anonymous_id', 'session_id', 'from', 'to', 'limit', 'cursor', 'project']);
+const TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
+const DEFAULT_PAGE = 100;
+
+/** Checks the admin token; a valid write key in its place gets 403, not 401. */
+export function requireAdmin(keys: KeyRing, req: IncomingMessage): void {
+  const cred = credentialOf(req, undefined);
+  if (!cred) throw errors.missingAdminToken();
+  if (cred.scheme === 'bearer' && keys.isAdmin(cred.value)) return;
+  if (keys.projectOf(cred.value)) throw errors.writeKeyCannotRead();
+  throw errors.invalidAdminToken();
+}
+
+function isoParam(q: URLSearchParams, name: string): string | undefined {
+  const v = q.get(name);
+  if (v === null) return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d{2}:?\d{2})?$/.test(v) || Number.isNaN(Date.parse(v))) {
+    throw errors.invalidQuery(name, 'must be an ISO-8601 date or date-time, e.g. 2026-02-04T11:17:16Z');
+  }
+  return new Date(v).toISOString();
+}
+
+export function parseEventFilter(q: URLSearchParams): EventFilter {
+  for (const name of q.keys()) {
+    if (!PARAMS.has(name)) throw errors.invalidQuery(name, `is not a filter; use one of: ${[...PARAMS].join(', ')}`);
+  }
+  const limitRaw = q.get('limit');
+  const limit = limitRaw === null ? DEFAULT_PAGE : Number(limitRaw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+    throw errors.invalidQuery('limit', `must be a whole number from 1 to ${MAX_PAGE}`);
+  }
+  const types = q.getAll('type').flatMap((t) => t.split(','));
+  for (const t of types) {
+    if (!TYPES.has(t)) throw errors.invalidQuery('type', `must be one of: ${EVENT_TYPES.join(', ')}`);
+  }
+  const cursorRaw = q.get('cursor');
+  const cursor = cursorRaw === null ? undefined : decodeCursor(cursorRaw);
+  if (cursorRaw !== null && !cursor) throw errors.invalidQuery('cursor', 'is not a cursor from a previous page');
+  const text = (name: string): string | undefined => q.get(name) ?? undefined;
+  return {
+    limit,
+    types,
+    project: text('project'),
+    event: text('event'),
+    userId: text('user_id'),
+    anonymousId: text('anonymous_id'),
+    sessionId: text('session_id'),
+    from: isoParam(q, 'from'),
+    to: isoParam(q, 'to'),
+    cursor,
+  };
+}
+
+export function createReadHandler(keys: KeyRing, store: EventStore) {
+  return async function listEvents(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+    try {
+      requireAdmin(keys, req);
+      const filter = parseEventFilter(query);
+      let page: Awaited<ReturnType<EventStore['listEvents']>>;
+      try {
+        page = await store.listEvents(filter);
+      } catch (err) {
+        throw err instanceof SinkUnavailableError ? errors.storageUnavailable(err) : err;
+      }
+      sendJson(res, 200, page);
+    } catch (err) {
+      sendError(res, err);
+    }
+  };
+}

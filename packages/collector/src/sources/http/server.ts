@@ -1,0 +1,85 @@
+/**
+ * The HTTP source: routes requests on plain node:http (no framework on the hot path; a
+ * beacon costs little more than an empty 204). Every route answers errors from the
+ * catalogue; an unexpected exception is logged and answered 500 without details.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { errors } from '../../errors.js';
+import type { IngestKind } from './ingest-routes.js';
+import { PREFLIGHT_HEADERS, sendError, sendJson } from './respond.js';
+
+export interface HttpRoutes {
+  ingest(req: IncomingMessage, res: ServerResponse, kind: IngestKind, query: URLSearchParams | undefined, type?: string): Promise<void>;
+  listEvents(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void>;
+  health(): Promise<{ ok: boolean } & Record<string, unknown>>;
+}
+
+const SEGMENT_SINGLE = new Set(['track', 'page', 'identify', 'screen', 'group', 'alias']);
+
+export interface HttpServer {
+  server: Server;
+  /** Requests being handled right now. */
+  inFlight(): number;
+  /** From now on, answer 503 and close connections (graceful shutdown). */
+  drain(): void;
+}
+
+export function createHttpServer(routes: HttpRoutes, log: Logger): HttpServer {
+  let active = 0;
+  let draining = false;
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const query = q === -1 ? undefined : new URLSearchParams(url.slice(q + 1));
+    const method = req.method ?? 'GET';
+
+    if (method === 'OPTIONS') {
+      res.writeHead(204, PREFLIGHT_HEADERS);
+      res.end();
+      return;
+    }
+    if (path === '/healthz') {
+      if (method !== 'GET' && method !== 'HEAD') return sendError(res, errors.methodNotAllowed(method, 'GET'));
+      const report = await routes.health();
+      return sendJson(res, report.ok ? 200 : 503, report);
+    }
+    if (path === '/v1/events') {
+      if (method !== 'GET') return sendError(res, errors.methodNotAllowed(method, 'GET'));
+      return routes.listEvents(req, res, query ?? new URLSearchParams());
+    }
+    if (!path.startsWith('/v1/')) return sendError(res, errors.notFound(path));
+    const name = path.slice(4);
+    const kind: IngestKind | undefined =
+      name === 'batch' || name === 'import' ? 'batch' : name === 'e' ? 'beacon' : SEGMENT_SINGLE.has(name) ? 'single' : undefined;
+    if (!kind) return sendError(res, errors.notFound(path));
+    if (method !== 'POST') return sendError(res, errors.methodNotAllowed(method, 'POST'));
+    if (draining) return sendError(res, errors.shuttingDown());
+    return routes.ingest(req, res, kind, query, kind === 'single' ? name : undefined);
+  }
+
+  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 30_000 }, (req, res) => {
+    active++;
+    res.once('close', () => {
+      active--;
+    });
+    route(req, res).catch((err: unknown) => {
+      log.error({ err, url: req.url }, 'request failed');
+      sendError(res, err);
+    });
+  });
+  server.on('clientError', (err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy(err);
+  });
+
+  return {
+    server,
+    inFlight: () => active,
+    drain: () => {
+      draining = true;
+    },
+  };
+}

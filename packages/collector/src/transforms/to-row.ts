@@ -1,0 +1,188 @@
+/**
+ * enrich: turns one validated wire event into the stored row. A pure function of the event
+ * and the request it came in (receive time, client IP, User-Agent header); it never throws
+ * for a valid event. The server makes an id when the client sent no `messageId`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FootprintEvent } from '@footprint/schema';
+import type { StoredRow } from '../model/row.js';
+import { errorFingerprint } from './enrich/error-fingerprint.js';
+import { campaignOf, parseUrl, referrerDomain } from './enrich/page-url.js';
+import { eventTime } from './enrich/timestamp.js';
+import { parseUserAgent } from './enrich/user-agent.js';
+
+/** What the collector knows about the request an event arrived in. */
+export interface RequestMeta {
+  projectId: string;
+  receivedAtMs: number;
+  receivedAt: string;
+  /** The client address, from the socket or trusted X-Forwarded-For. */
+  ip: string | null;
+  /** The request's User-Agent header, used when the event has no `context.userAgent`. */
+  userAgent: string | null;
+}
+
+type Dict = Record<string, unknown>;
+
+/** Top-level wire fields that map to columns; anything else is kept in `extra`. */
+const KNOWN = new Set([
+  'type',
+  'messageId',
+  'userId',
+  'anonymousId',
+  'sessionId',
+  'requestId',
+  'traceId',
+  'spanId',
+  'timestamp',
+  'originalTimestamp',
+  'sentAt',
+  'context',
+  'properties',
+  'traits',
+  'event',
+  'name',
+  'groupId',
+  'previousId',
+  'writeKey',
+  'receivedAt',
+]);
+
+const idText = (v: unknown): string | null => (v === undefined || v === null ? null : String(v));
+const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+function extraOf(e: Dict): Dict | null {
+  let extra: Dict | null = null;
+  for (const key in e) {
+    if (KNOWN.has(key)) continue;
+    extra ??= {};
+    extra[key] = e[key];
+  }
+  return extra;
+}
+
+export function toRow(e: FootprintEvent, meta: RequestMeta): StoredRow {
+  const ctx = (e.context ?? {}) as Dict;
+  const props = ('properties' in e ? (e.properties as Dict | undefined) : undefined) ?? {};
+  const page = (ctx.page ?? {}) as Dict;
+  const pageUrl = text(page.url) ?? text(props.url);
+  const parsed = parseUrl(pageUrl);
+  const referrer = text(page.referrer) ?? text(props.referrer);
+  const campaign = campaignOf(ctx.campaign as Dict | undefined, parsed.params);
+  const ua = text(ctx.userAgent) ?? meta.userAgent;
+  const uaInfo = parseUserAgent(ua);
+  const library = (ctx.library ?? {}) as Dict;
+  const ts = eventTime(meta.receivedAtMs, e.timestamp, e.originalTimestamp, e.sentAt);
+
+  let event: string | null = null;
+  let level: string | null = null;
+  let message: string | null = null;
+  let method: string | null = null;
+  let route: string | null = null;
+  let path = text(page.path) ?? text(props.path) ?? parsed.path;
+  let status: number | null = null;
+  let duration: number | null = null;
+  let errorType: string | null = null;
+  let fingerprint: string | null = null;
+
+  switch (e.type) {
+    case 'track':
+      event = e.event;
+      break;
+    case 'page':
+    case 'screen':
+      event = e.name ?? null;
+      break;
+    case 'request':
+      method = e.properties.method.toUpperCase();
+      route = text(e.properties.route);
+      path = e.properties.path;
+      status = e.properties.status;
+      duration = e.properties.duration_ms;
+      message = text(e.properties.error_message);
+      break;
+    case 'error':
+      level = e.properties.level ?? 'error';
+      message = e.properties.message;
+      errorType = text(e.properties.error_type);
+      fingerprint = errorFingerprint(errorType, message, e.properties.stack);
+      break;
+    case 'log':
+      level = e.properties.level;
+      message = e.properties.message;
+      break;
+    case 'db':
+      event = e.properties.operation;
+      duration = e.properties.duration_ms;
+      message = text(e.properties.error_message);
+      break;
+    case 'cron':
+      event = e.properties.job;
+      duration = num(e.properties.duration_ms);
+      message = text(e.properties.error_message);
+      break;
+    case 'email':
+      event = e.properties.status;
+      duration = num(e.properties.duration_ms);
+      message = text(e.properties.error_message);
+      break;
+    case 'ai':
+      event = e.properties.model;
+      duration = num(e.properties.duration_ms);
+      message = text(e.properties.error_message);
+      errorType = text(e.properties.error_type);
+      break;
+    case 'realtime':
+      event = e.properties.status;
+      message = text(e.properties.error_message);
+      break;
+    case 'engagement':
+      duration = e.properties.engaged_ms;
+      break;
+    default:
+      break;
+  }
+
+  const raw = e as Dict;
+  return {
+    id: idText(e.messageId) ?? randomUUID(),
+    project_id: meta.projectId,
+    type: e.type,
+    event,
+    timestamp: new Date(ts).toISOString(),
+    received_at: meta.receivedAt,
+    user_id: idText(e.userId),
+    anonymous_id: idText(e.anonymousId),
+    session_id: idText(e.sessionId) ?? idText(ctx.sessionId),
+    request_id: text(e.requestId),
+    trace_id: text(e.traceId),
+    span_id: text(e.spanId),
+    group_id: idText(raw.groupId),
+    previous_id: idText(raw.previousId),
+    level,
+    message,
+    url: pageUrl,
+    host: parsed.host,
+    path,
+    title: text(page.title) ?? text(props.title),
+    referrer,
+    referrer_domain: referrerDomain(referrer),
+    ...campaign,
+    ip: text(ctx.ip) ?? meta.ip,
+    user_agent: ua,
+    ...uaInfo,
+    method,
+    route,
+    status,
+    duration_ms: duration,
+    error_type: errorType,
+    error_fingerprint: fingerprint,
+    library_name: text(library.name),
+    library_version: text(library.version),
+    properties: 'properties' in e && e.properties ? (e.properties as Dict) : null,
+    traits: 'traits' in e && e.traits ? (e.traits as Dict) : null,
+    context: e.context ? (e.context as Dict) : null,
+    extra: extraOf(raw),
+  };
+}

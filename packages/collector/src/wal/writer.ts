@@ -1,0 +1,188 @@
+/**
+ * WalSegmentWriter: appends JSON lines to the current segment with group commit.
+ *
+ * Invariants
+ * - `append()` resolves only after its bytes are written *and* fdatasync'd: the HTTP layer
+ *   acks on that promise, so an acked event survives kill -9 and power loss.
+ * - Group commit: while one write+fsync is in flight, later appends queue up and share the
+ *   next one. Under load one fsync covers many requests; an idle writer adds no delay.
+ * - Appends are written in call order; the published durable position only moves forward
+ *   and always falls on a line boundary.
+ * - A segment is fsync'd before the next one is created, so only the newest segment can
+ *   ever have a torn tail (repaired at open, see recovery.ts).
+ * - On a failed write the segment is cut back to the last durable offset and the waiting
+ *   appends are rejected (their clients get a 503 and retry).
+ */
+import { EventEmitter } from 'node:events';
+import { type FileHandle, open } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { repairSegment } from './recovery.js';
+import { ensureDir, fileSize, listSegments, segmentPath, syncDir, utcDay, type WalPosition } from './segments.js';
+
+export interface WalWriterOptions {
+  /** The WAL folder (`<data>/wal`). */
+  dir: string;
+  /** Rotate once a segment reaches this many bytes. */
+  maxSegmentBytes: number;
+  /** Rotate once a segment is this old (ms), at the next append. */
+  maxSegmentAgeMs: number;
+  /** Clock, for tests of rotation. */
+  now?: () => number;
+}
+
+export const WAL_DEFAULTS = { maxSegmentBytes: 64 * 1024 * 1024, maxSegmentAgeMs: 60 * 60 * 1000 } as const;
+
+interface Pending {
+  data: string;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+export interface WalWriterEvents {
+  durable: [WalPosition];
+  rotated: [{ closed: number; opened: number }];
+}
+
+export class WalSegmentWriter extends EventEmitter<WalWriterEvents> {
+  private fh: FileHandle | undefined;
+  private seq = 0;
+  private day = '';
+  private offset = 0;
+  private openedAt = 0;
+  private pending: Pending[] = [];
+  private flushing = false;
+  private closed = false;
+  private readonly now: () => number;
+  /** Counters for /healthz. */
+  readonly stats = { appends: 0, fsyncs: 0, bytes: 0, failures: 0, repairedBytes: 0 };
+
+  private constructor(private readonly opts: WalWriterOptions) {
+    super();
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Opens the WAL: repairs the newest segment's tail, then continues it or starts a new one. */
+  static async open(opts: WalWriterOptions): Promise<WalSegmentWriter> {
+    const w = new WalSegmentWriter(opts);
+    await ensureDir(opts.dir, dirname(opts.dir));
+    const segments = await listSegments(opts.dir);
+    const last = segments.at(-1);
+    if (last) {
+      const repair = await repairSegment(last.path);
+      w.stats.repairedBytes = repair.cutBytes;
+      w.seq = last.seq;
+      w.day = last.day;
+      if (last.day === utcDay(w.now()) && repair.size < opts.maxSegmentBytes) {
+        await w.openSegment(last.day, last.seq);
+        return w;
+      }
+    }
+    await w.openSegment(utcDay(w.now()), w.seq + 1);
+    return w;
+  }
+
+  /** The end of what is on disk and fsync'd. */
+  durable(): WalPosition {
+    return { seq: this.seq, offset: this.offset };
+  }
+
+  /** Sequence number of the segment being written. */
+  currentSeq(): number {
+    return this.seq;
+  }
+
+  /** Bytes queued and not yet on disk. */
+  queuedBytes(): number {
+    let n = 0;
+    for (const p of this.pending) n += p.data.length;
+    return n;
+  }
+
+  /**
+   * Appends complete JSON lines (each ending in "\n"); resolves once they are fsync'd.
+   * @example await wal.append(`${JSON.stringify(row)}\n`);
+   */
+  append(lines: string): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('the WAL is closed'));
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ data: lines, resolve, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        // Let the other requests of this event-loop turn join the same fsync.
+        setImmediate(() => void this.flushLoop());
+      }
+    });
+  }
+
+  private async flushLoop(): Promise<void> {
+    while (this.pending.length > 0) {
+      const group = this.pending;
+      this.pending = [];
+      const buf = Buffer.from(group.length === 1 ? (group[0] as Pending).data : group.map((p) => p.data).join(''));
+      try {
+        await this.rotateIfDue(buf.length);
+        await this.writeDurably(buf);
+        this.stats.appends += group.length;
+        for (const p of group) p.resolve();
+        this.emit('durable', this.durable());
+      } catch (err) {
+        this.stats.failures++;
+        const error = err instanceof Error ? err : new Error(String(err));
+        for (const p of group) p.reject(error);
+      }
+    }
+    this.flushing = false;
+  }
+
+  private async writeDurably(buf: Buffer): Promise<void> {
+    const fh = this.fh as FileHandle;
+    try {
+      const { bytesWritten } = await fh.write(buf, 0, buf.length, null);
+      if (bytesWritten !== buf.length) throw new Error(`short write: ${bytesWritten} of ${buf.length} bytes`);
+      await fh.datasync();
+    } catch (err) {
+      // Cut whatever part landed, so the segment still ends on an acked line boundary.
+      await fh.truncate(this.offset).catch(() => undefined);
+      throw err;
+    }
+    this.offset += buf.length;
+    this.stats.fsyncs++;
+    this.stats.bytes += buf.length;
+  }
+
+  private async rotateIfDue(incoming: number): Promise<void> {
+    const now = this.now();
+    const day = utcDay(now);
+    const full = this.offset > 0 && this.offset + incoming > this.opts.maxSegmentBytes;
+    const old = this.offset > 0 && now - this.openedAt >= this.opts.maxSegmentAgeMs;
+    if (day === this.day && !full && !old) return;
+    const closed = this.seq;
+    await this.fh?.sync();
+    await this.fh?.close();
+    this.fh = undefined;
+    await this.openSegment(day, this.seq + 1);
+    this.emit('rotated', { closed, opened: this.seq });
+  }
+
+  private async openSegment(day: string, seq: number): Promise<void> {
+    const dayDir = dirname(segmentPath(this.opts.dir, day, seq));
+    await ensureDir(dayDir, this.opts.dir);
+    const path = segmentPath(this.opts.dir, day, seq);
+    const size = await fileSize(path);
+    this.fh = await open(path, 'a');
+    if (size === 0) await syncDir(dayDir);
+    this.seq = seq;
+    this.day = day;
+    this.offset = size;
+    this.openedAt = this.now();
+  }
+
+  /** Waits for queued appends to be durable, then closes the segment. */
+  async close(): Promise<void> {
+    while (this.flushing || this.pending.length > 0) await new Promise((r) => setImmediate(r));
+    this.closed = true;
+    await this.fh?.sync();
+    await this.fh?.close();
+    this.fh = undefined;
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * Event validation, compiled once at import: one TypeBox-compiled checker per event type
+ * (dispatch on `type` first, so errors talk about the right schema), then one iterative walk
+ * that bounds nesting depth and rejects text that is not well-formed Unicode (lone
+ * surrogates cannot be stored as UTF-8). Errors name the field with a dotted path.
+ */
+import { FormatRegistry, type TSchema } from '@sinclair/typebox';
+import { type TypeCheck, TypeCompiler, type ValueError, ValueErrorType } from '@sinclair/typebox/compiler';
+import { EVENT_SCHEMAS, EVENT_TYPES, type EventType, type FootprintEvent, IDENTITY_REQUIRED } from './event.js';
+import { LIMITS } from './limits.js';
+
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+if (!FormatRegistry.Has('date-time')) {
+  FormatRegistry.Set('date-time', (v) => ISO_DATE_TIME.test(v) && !Number.isNaN(Date.parse(v)));
+}
+
+/** Stable codes of validation failures; documented in docs/events.md. */
+export type ValidationCode =
+  | 'not_an_object'
+  | 'missing_field'
+  | 'invalid_field'
+  | 'unknown_type'
+  | 'missing_identity'
+  | 'too_deep'
+  | 'invalid_unicode';
+
+export interface ValidationIssue {
+  code: ValidationCode;
+  message: string;
+  /** Dotted path of the offending field, e.g. `properties.status`; empty for the event itself. */
+  path: string;
+}
+
+export type ValidationResult = { ok: true; event: FootprintEvent } | { ok: false; issue: ValidationIssue };
+
+const CHECKERS = Object.fromEntries(
+  Object.entries(EVENT_SCHEMAS).map(([type, schema]) => [type, TypeCompiler.Compile(schema as TSchema)]),
+) as Record<EventType, TypeCheck<TSchema>>;
+
+const TYPE_SET: ReadonlySet<string> = new Set(EVENT_TYPES);
+
+/** Turns a JSON pointer (`/properties/0/x`) into a dotted path (`properties[0].x`). */
+export function pointerToPath(pointer: string): string {
+  let out = '';
+  for (const raw of pointer.split('/').slice(1)) {
+    const part = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (/^\d+$/.test(part)) out += `[${part}]`;
+    else out += out === '' ? part : `.${part}`;
+  }
+  return out;
+}
+
+function describe(error: ValueError): ValidationIssue {
+  const path = pointerToPath(error.path);
+  if (error.type === ValueErrorType.ObjectRequiredProperty) {
+    return { code: 'missing_field', path, message: `${path} is required` };
+  }
+  const s = error.schema as Record<string, unknown>;
+  let rule = error.message;
+  if (error.type === ValueErrorType.Union) {
+    const kinds = ((s.anyOf as TSchema[] | undefined) ?? []).map((x) => (x.const !== undefined ? JSON.stringify(x.const) : String(x.type)));
+    rule = `must be one of: ${kinds.join(', ')}`;
+  } else if (s.format === 'date-time') {
+    rule = 'must be an ISO-8601 date-time such as 2026-02-04T11:17:16.000Z';
+  } else if (error.type === ValueErrorType.StringMaxLength) {
+    rule = `must be at most ${s.maxLength} characters`;
+  } else if (error.type === ValueErrorType.StringMinLength) {
+    rule = s.minLength === 1 ? 'must not be empty' : `must be at least ${s.minLength} characters`;
+  } else if (error.type === ValueErrorType.Literal) {
+    rule = `must be ${JSON.stringify(s.const)}`;
+  } else {
+    rule = error.message.replace(/^Expected/, 'must be').toLowerCase();
+  }
+  return { code: 'invalid_field', path, message: `${path || 'event'} ${rule}` };
+}
+
+/**
+ * Walks every value of the event without recursion (a hostile payload cannot overflow the
+ * stack), bounding depth and checking that every key and string is well-formed Unicode.
+ */
+export function checkStructure(value: unknown): ValidationIssue | undefined {
+  const stack: Array<[unknown, number, string]> = [[value, 0, '']];
+  while (stack.length > 0) {
+    const [v, depth, path] = stack.pop() as [unknown, number, string];
+    if (typeof v === 'string') {
+      if (!v.isWellFormed()) {
+        return {
+          code: 'invalid_unicode',
+          path,
+          message: `${path || 'event'} contains a lone UTF-16 surrogate; send well-formed Unicode text`,
+        };
+      }
+    } else if (typeof v === 'object' && v !== null) {
+      if (depth >= LIMITS.maxDepth) {
+        return { code: 'too_deep', path, message: `${path} is nested deeper than ${LIMITS.maxDepth} levels (limit maxDepth)` };
+      }
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) stack.push([v[i], depth + 1, `${path}[${i}]`]);
+      } else {
+        for (const key in v) {
+          const child = path === '' ? key : `${path}.${key}`;
+          if (!key.isWellFormed()) {
+            return { code: 'invalid_unicode', path: child, message: `a key under ${path || 'event'} contains a lone UTF-16 surrogate` };
+          }
+          stack.push([(v as Record<string, unknown>)[key], depth + 1, child]);
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Validates one event of the wire format.
+ * @example
+ * const r = validateEvent({ type: 'track', event: 'signup', anonymousId: 'a1' });
+ * if (!r.ok) console.log(r.issue.path, r.issue.message);
+ */
+export function validateEvent(value: unknown): ValidationResult {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, issue: { code: 'not_an_object', path: '', message: 'each event must be a JSON object' } };
+  }
+  const type = (value as { type?: unknown }).type;
+  if (type === undefined) {
+    return { ok: false, issue: { code: 'missing_field', path: 'type', message: 'type is required' } };
+  }
+  if (typeof type !== 'string' || !TYPE_SET.has(type)) {
+    return {
+      ok: false,
+      issue: { code: 'unknown_type', path: 'type', message: `type must be one of: ${EVENT_TYPES.join(', ')}` },
+    };
+  }
+  const checker = CHECKERS[type as EventType];
+  if (!checker.Check(value)) {
+    const first = checker.Errors(value).First();
+    return {
+      ok: false,
+      issue: first ? describe(first) : { code: 'invalid_field', path: '', message: 'event is invalid' },
+    };
+  }
+  const ev = value as FootprintEvent;
+  if (IDENTITY_REQUIRED.has(type as EventType) && ev.userId == null && ev.anonymousId == null) {
+    return {
+      ok: false,
+      issue: { code: 'missing_identity', path: 'userId', message: `a ${type} event needs userId or anonymousId` },
+    };
+  }
+  const structural = checkStructure(value);
+  if (structural) return { ok: false, issue: structural };
+  return { ok: true, event: ev };
+}
