@@ -72,7 +72,11 @@ export async function startCollector(config: Config, log: Logger): Promise<Runni
       async health() {
         const status = loader.status();
         const loaded = loader.checkpoint();
-        const lagBytes = loaded ? await reader.bytesAfter(loaded).catch(() => null) : null;
+        // Before the database was ever opened the checkpoint is unknown: count from the start.
+        const lagBytes = await reader
+          .refresh()
+          .then(() => reader.bytesAfter(loaded ?? { seq: 0, offset: 0 }))
+          .catch(() => null);
         const lagSeconds = lag.seconds(loaded);
         return {
           ok: true,

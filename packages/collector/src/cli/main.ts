@@ -33,6 +33,7 @@ program
       if (generated.adminToken) process.stdout.write(`footprint: admin token: ${generated.adminToken}\n`);
     }
     log.info({ url: app.url, dataDir: config.dataDir }, 'footprint collector listening');
+    process.stdout.write(`footprint: listening on ${app.url} (data in ${config.dataDir})\n`);
     let signals = 0;
     const shutdown = (signal: string): void => {
       if (++signals > 1) process.exit(1);

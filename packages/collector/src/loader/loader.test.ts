@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { lines, storedRow } from '../../test/support/sink-contract.js';
+import { DuckDbDatabase } from '../sinks/duckdb/database.js';
+import { DuckDbSink } from '../sinks/duckdb/sink.js';
+import { type LoadResult, type Sink, SinkUnavailableError } from '../sinks/sink.js';
+import { WalReader } from '../wal/reader.js';
+import { listSegments } from '../wal/segments.js';
+import type { WalPosition } from '../wal/segments.js';
+import { WalSegmentWriter } from '../wal/writer.js';
+import { LOADER_DEFAULTS, WalLoader } from './loader.js';
+
+const silent = pino({ level: 'silent' });
+const dirs: string[] = [];
+after(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+async function setup() {
+  const dir = await mkdtemp(join(tmpdir(), 'fp-loader-'));
+  dirs.push(dir);
+  const wal = await WalSegmentWriter.open({ dir: join(dir, 'wal'), maxSegmentBytes: 8192, maxSegmentAgeMs: 3_600_000 });
+  const db = new DuckDbDatabase({ path: join(dir, 'footprint.duckdb'), memoryLimit: '256MB', threads: 1 });
+  const sink = new DuckDbSink(db, join(dir, 'tmp'));
+  const reader = new WalReader(join(dir, 'wal'), (seq) => (seq === wal.currentSeq() ? wal.durable().offset : undefined));
+  const opts = { ...LOADER_DEFAULTS, retryMs: 20, maxRetryMs: 100, quarantineFile: join(dir, 'quarantine.jsonl') };
+  async function ids(): Promise<string[]> {
+    const conn = await db.connect();
+    try {
+      const r = await conn.runAndReadAll('SELECT id FROM events ORDER BY id');
+      return r.getRows().map((x) => String(x[0]));
+    } finally {
+      conn.closeSync();
+    }
+  }
+  return { dir, wal, db, sink, reader, opts, ids };
+}
+
+/** Wraps the real sink and makes it unreachable while `down` is true, as an outage would. */
+class OutageSink implements Sink {
+  down = true;
+  attempts = 0;
+  constructor(private readonly inner: Sink) {}
+  private check(): void {
+    this.attempts++;
+    if (this.down) throw new SinkUnavailableError('database unreachable (test outage)');
+  }
+  async open(): Promise<void> {
+    this.check();
+    await this.inner.open();
+  }
+  checkpoint(): Promise<WalPosition> {
+    this.check();
+    return this.inner.checkpoint();
+  }
+  async load(ndjson: Buffer, to: WalPosition): Promise<LoadResult> {
+    this.check();
+    return this.inner.load(ndjson, to);
+  }
+  async advance(to: WalPosition): Promise<void> {
+    this.check();
+    return this.inner.advance(to);
+  }
+  async ping(): Promise<boolean> {
+    return !this.down && this.inner.ping();
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+const ids = (from: number, n: number): string[] => Array.from({ length: n }, (_, i) => `id${String(from + i).padStart(5, '0')}`);
+const walLines = (list: string[]): string => lines(...list.map((id) => storedRow(id))).toString();
+
+describe('WalLoader', () => {
+  it('loads every durable line across segments and resumes from its checkpoint without duplicates', async () => {
+    const t = await setup();
+    for (let i = 0; i < 20; i++) await t.wal.append(walLines(ids(i * 10, 10)));
+    assert.ok((await listSegments(join(t.dir, 'wal'))).length > 1);
+    const first = new WalLoader(t.reader, t.sink, t.opts, silent);
+    await first.drain();
+    assert.equal((await t.ids()).length, 200);
+
+    await t.wal.append(walLines(ids(200, 5)));
+    const second = new WalLoader(t.reader, t.sink, t.opts, silent);
+    await second.drain();
+    assert.deepEqual(await t.ids(), ids(0, 205));
+    assert.equal(second.status().rows, 5, 'the second loader must start at the checkpoint, not at the beginning');
+    await t.wal.close();
+    await t.sink.close();
+    t.db.close();
+  });
+
+  it('keeps retrying through a database outage and loads the backlog once it is back', async () => {
+    const t = await setup();
+    const flaky = new OutageSink(t.sink);
+    const loader = new WalLoader(t.reader, flaky, t.opts, silent);
+    loader.start();
+    for (let i = 0; i < 10; i++) {
+      await t.wal.append(walLines(ids(i * 10, 10)));
+      loader.notify();
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(loader.status().state, 'retrying');
+    assert.ok(flaky.attempts > 1, 'the loader must retry');
+    assert.equal(t.db.isOpen(), false);
+    flaky.down = false;
+    const deadline = Date.now() + 10_000;
+    while ((await t.ids().catch(() => [])).length < 100 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(await t.ids(), ids(0, 100));
+    await loader.stop();
+    assert.equal(loader.status().state, 'stopped');
+    await t.wal.close();
+    await t.sink.close();
+    t.db.close();
+  });
+
+  it('sets aside only the lines the database refuses and loads all the others', async () => {
+    const t = await setup();
+    const good = ids(0, 30);
+    const poison = JSON.stringify({ ...storedRow('poison'), timestamp: 'not-a-time' });
+    await t.wal.append(walLines(good.slice(0, 17)) + `${poison}\n` + walLines(good.slice(17)));
+    const loader = new WalLoader(t.reader, t.sink, t.opts, silent);
+    await loader.drain();
+    assert.deepEqual(await t.ids(), good);
+    assert.equal(loader.status().quarantined, 1);
+    const quarantined = (await readFile(t.opts.quarantineFile, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(quarantined.length, 1);
+    assert.equal(JSON.parse(quarantined[0].line).id, 'poison');
+    assert.ok(quarantined[0].reason.length > 0);
+    assert.deepEqual(await t.sink.checkpoint(), t.wal.durable());
+    await t.wal.close();
+    await t.sink.close();
+    t.db.close();
+  });
+
+  it('never reads bytes past the durable offset of the segment being written', async () => {
+    const t = await setup();
+    await t.wal.append(walLines(ids(0, 3)));
+    const [seg] = await listSegments(join(t.dir, 'wal'));
+    await appendFile(seg!.path, walLines(['not-acked']));
+    const loader = new WalLoader(t.reader, t.sink, t.opts, silent);
+    await loader.drain();
+    assert.deepEqual(await t.ids(), ids(0, 3));
+    await t.wal.close();
+    await t.sink.close();
+    t.db.close();
+  });
+});

@@ -1,0 +1,71 @@
+/**
+ * Graceful stop: on SIGTERM or SIGINT the collector stops accepting, answers the requests
+ * already in flight, fsyncs, loads what is durable and exits 0.
+ */
+import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { idCounts } from './support/duckdb-file.js';
+import { basicAuth, spawnCollector, tempDataDir, trackEvent } from './support/collector.js';
+
+const dirs: string[] = [];
+after(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+/** Starts a POST whose body is sent in two parts, so it is in flight when the signal lands. */
+function slowPost(url: string, body: string): { sentHead: Promise<void>; finish: () => void; done: Promise<number> } {
+  const u = new URL(`${url}/v1/batch`);
+  let finish = (): void => undefined;
+  let headSent = (): void => undefined;
+  const sentHead = new Promise<void>((r) => {
+    headSent = r;
+  });
+  const done = new Promise<number>((resolve, reject) => {
+    const req = request(
+      { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { authorization: basicAuth(), 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    const half = Math.floor(body.length / 2);
+    req.write(body.slice(0, half), () => headSent());
+    finish = () => req.end(body.slice(half));
+  });
+  return { sentHead, finish, done };
+}
+
+describe('graceful stop', () => {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`finishes in-flight requests, loads everything and exits 0 on ${signal}`, async () => {
+      const dataDir = await tempDataDir('fp-life-');
+      dirs.push(dataDir);
+      const fp = await spawnCollector(dataDir);
+      const ids = Array.from({ length: 40 }, (_, i) => `life-${signal}-${i}`);
+      const inflight = Array.from({ length: 4 }, (_, k) =>
+        slowPost(fp.url, JSON.stringify({ batch: ids.slice(k * 10, k * 10 + 10).map((id) => trackEvent(id)) })),
+      );
+      await Promise.all(inflight.map((p) => p.sentHead));
+      await new Promise((r) => setTimeout(r, 100));
+      fp.proc.kill(signal);
+      await new Promise((r) => setTimeout(r, 200));
+      // New connections are refused once the server stopped listening.
+      await assert.rejects(fetch(`${fp.url}/healthz`));
+      for (const p of inflight) p.finish();
+      assert.deepEqual(await Promise.all(inflight.map((p) => p.done)), [200, 200, 200, 200]);
+      const exit = await fp.exited;
+      assert.equal(exit.code, 0, fp.output());
+      assert.match(fp.output(), /stopped cleanly/);
+      const counts = await idCounts(join(dataDir, 'footprint.duckdb'));
+      assert.deepEqual(
+        ids.filter((id) => counts.get(id) !== 1),
+        [],
+        'every acknowledged event is loaded once before exit',
+      );
+    });
+  }
+});

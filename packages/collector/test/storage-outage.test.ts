@@ -1,0 +1,70 @@
+/**
+ * A database outage loses nothing: while another process holds the DuckDB file (a real
+ * lock, as when someone opens it in a DuckDB client), the collector keeps acknowledging
+ * events into the WAL; once the file is free the loader loads the backlog exactly once.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { adminAuth, eventually, listAll, post, spawnCollector, tempDataDir, trackEvent } from './support/collector.js';
+
+const HOLDER = fileURLToPath(new URL('./support/hold-duckdb.mjs', import.meta.url));
+
+describe('database outage', () => {
+  let dataDir: string;
+  after(async () => {
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps accepting while DuckDB is locked by another process and loads the backlog once when it is free', async () => {
+    dataDir = await tempDataDir('fp-outage-');
+    const holder = spawn(process.execPath, [HOLDER, join(dataDir, 'footprint.duckdb')], { stdio: ['pipe', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout.once('data', () => resolve());
+      holder.once('exit', (code) => reject(new Error(`the lock holder exited with ${code}`)));
+    });
+    const fp = await spawnCollector(dataDir);
+    try {
+      const ids: string[] = [];
+      for (let b = 0; b < 20; b++) {
+        const batch = Array.from({ length: 25 }, (_, i) => trackEvent(`out-${b}-${i}`));
+        const res = await post(`${fp.url}/v1/batch`, { batch });
+        assert.equal(res.status, 200, 'ingestion must not depend on the database');
+        ids.push(...batch.map((e) => e.messageId as string));
+      }
+      const health = await eventually(async () => {
+        const h = (await (await fetch(`${fp.url}/healthz`)).json()) as any;
+        return h.loader.state === 'retrying' ? h : undefined;
+      });
+      assert.equal(health.status, 'degraded');
+      assert.equal(health.loader.database_open, false);
+      assert.ok(health.loader.lag_bytes > 0);
+      assert.match(health.loader.last_error, /DuckDB/);
+
+      const read = await fetch(`${fp.url}/v1/events`, { headers: adminAuth });
+      assert.equal(read.status, 503);
+      assert.equal(((await read.json()) as any).error.code, 'storage_unavailable');
+
+      holder.stdin.end();
+      await new Promise((r) => holder.once('exit', r));
+      const rows = await eventually(
+        async () => {
+          const all = await listAll(fp.url);
+          return all.length >= ids.length ? all : undefined;
+        },
+        20_000,
+        'the backlog to load',
+      );
+      assert.deepEqual(rows.map((r) => r.id).sort(), [...ids].sort());
+      const after = (await (await fetch(`${fp.url}/healthz`)).json()) as any;
+      assert.equal(after.status, 'ok');
+    } finally {
+      holder.kill();
+      fp.proc.kill('SIGTERM');
+      await fp.exited;
+    }
+  });
+});
