@@ -11,6 +11,9 @@ export type ErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'method_not_allowed'
+  | 'bad_request'
+  | 'headers_too_large'
+  | 'request_timeout'
   | 'unsupported_media_type'
   | 'unsupported_encoding'
   | 'invalid_gzip'
@@ -59,6 +62,10 @@ export const errors = {
   notFound: (path: string) => new FootprintError('not_found', 404, `no endpoint at ${path}`),
   methodNotAllowed: (method: string, allowed: string) =>
     new FootprintError('method_not_allowed', 405, `${method} is not allowed here; use ${allowed}`),
+  badRequest: () => new FootprintError('bad_request', 400, 'the request is not valid HTTP/1.1'),
+  headersTooLarge: () =>
+    new FootprintError('headers_too_large', 431, 'the request headers are too large; send at most 16 KB of headers', 'headers'),
+  requestTimeout: () => new FootprintError('request_timeout', 408, 'the request was not received in time; retry'),
   unsupportedMediaType: (type: string) =>
     new FootprintError(
       'unsupported_media_type',

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { idCounts } from './support/duckdb-file.js';
 import { basicAuth, eventually, spawnCollector, tempDataDir, trackEvent } from './support/collector.js';
+import { idCounts } from './support/duckdb-file.js';
 
 const ROUNDS = 5;
 const SENDERS = 8;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type InProcess, eventually, listAll, post, startInProcess, trackEvent } from './support/collector.js';
+import { eventually, type InProcess, listAll, post, startInProcess, trackEvent } from './support/collector.js';
 
 describe('ingestion basics', () => {
   let fp: InProcess;

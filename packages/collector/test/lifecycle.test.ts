@@ -7,8 +7,8 @@ import { rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { idCounts } from './support/duckdb-file.js';
 import { basicAuth, spawnCollector, tempDataDir, trackEvent } from './support/collector.js';
+import { idCounts } from './support/duckdb-file.js';
 
 const dirs: string[] = [];
 after(async () => {
@@ -25,7 +25,13 @@ function slowPost(url: string, body: string): { sentHead: Promise<void>; finish:
   });
   const done = new Promise<number>((resolve, reject) => {
     const req = request(
-      { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { authorization: basicAuth(), 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: 'POST',
+        headers: { authorization: basicAuth(), 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));

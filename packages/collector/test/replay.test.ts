@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { dumpEvents } from './support/duckdb-file.js';
 import { CLI, eventually, listAll, post, spawnCollector, startInProcess, tempDataDir, trackEvent } from './support/collector.js';
+import { dumpEvents } from './support/duckdb-file.js';
 
 function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -24,17 +24,48 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
   });
 }
 
-const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
+const UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
 
 function mixedBatch(n: number): unknown[] {
   return [
-    trackEvent(`t-${n}`, { userId: 42, context: { page: { url: `https://shop.example/p/${n}?utm_source=mail&utm_campaign=d1` }, userAgent: UA } }),
-    { type: 'page', name: 'Home', anonymousId: `a-${n}`, messageId: `p-${n}`, properties: { title: 'Home' }, context: { page: { referrer: 'https://www.google.com/' } } },
+    trackEvent(`t-${n}`, {
+      userId: 42,
+      context: { page: { url: `https://shop.example/p/${n}?utm_source=mail&utm_campaign=d1` }, userAgent: UA },
+    }),
+    {
+      type: 'page',
+      name: 'Home',
+      anonymousId: `a-${n}`,
+      messageId: `p-${n}`,
+      properties: { title: 'Home' },
+      context: { page: { referrer: 'https://www.google.com/' } },
+    },
     { type: 'identify', userId: `u-${n}`, messageId: `i-${n}`, traits: { plan: 'pro', tags: ['a', 'b'] } },
-    { type: 'request', messageId: `r-${n}`, properties: { method: 'post', path: `/api/register/${n}`, route: '/api/register/:id', status: 201, duration_ms: 245.5 } },
-    { type: 'error', messageId: `e-${n}`, properties: { message: `Failed to allocate survey number ${n}`, error_type: 'Error', stack: 'Error: x\n    at register (route.ts:825:3)' } },
-    { type: 'cron', messageId: `c-${n}`, properties: { job: 'aggregate-marketing-stats', status: 'success', duration_ms: 1234, records_processed: 150 } },
-    { type: 'ai', messageId: `ai-${n}`, properties: { provider: 'gemini', model: 'gemini-1.5-pro', input_tokens: 1500, output_tokens: 800, cost_usd: 0.015 } },
+    {
+      type: 'request',
+      messageId: `r-${n}`,
+      properties: { method: 'post', path: `/api/register/${n}`, route: '/api/register/:id', status: 201, duration_ms: 245.5 },
+    },
+    {
+      type: 'error',
+      messageId: `e-${n}`,
+      properties: {
+        message: `Failed to allocate survey number ${n}`,
+        error_type: 'Error',
+        stack: 'Error: x\n    at register (route.ts:825:3)',
+      },
+    },
+    {
+      type: 'cron',
+      messageId: `c-${n}`,
+      properties: { job: 'aggregate-marketing-stats', status: 'success', duration_ms: 1234, records_processed: 150 },
+    },
+    {
+      type: 'ai',
+      messageId: `ai-${n}`,
+      properties: { provider: 'gemini', model: 'gemini-1.5-pro', input_tokens: 1500, output_tokens: 800, cost_usd: 0.015 },
+    },
     { type: 'log', messageId: `l-${n}`, properties: { level: 'info', message: '한글 메시지 ✓', module: 'daily_logger' } },
   ];
 }
@@ -98,7 +129,10 @@ describe('footprint replay', () => {
 
   it('explains a bad configuration value instead of starting', async () => {
     const res = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const p = spawn(process.execPath, [CLI, 'serve'], { env: { ...process.env, FOOTPRINT_PORT: 'eighty' }, stdio: ['ignore', 'ignore', 'pipe'] });
+      const p = spawn(process.execPath, [CLI, 'serve'], {
+        env: { ...process.env, FOOTPRINT_PORT: 'eighty' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let stderr = '';
       p.stderr.on('data', (c: Buffer) => {
         stderr += c.toString();

@@ -50,6 +50,16 @@ export function pointerToPath(pointer: string): string {
   return out;
 }
 
+/** What a union accepts, in words; nested unions (an optional, nullable id) are flattened. */
+function unionKinds(schema: TSchema): string[] {
+  if (Array.isArray(schema.anyOf)) return (schema.anyOf as TSchema[]).flatMap(unionKinds);
+  if (schema.const !== undefined) return [JSON.stringify(schema.const)];
+  if (schema.type === 'string' && schema.maxLength !== undefined) {
+    return [`a string of ${schema.minLength ?? 0} to ${schema.maxLength} characters`];
+  }
+  return [String(schema.type)];
+}
+
 function describe(error: ValueError): ValidationIssue {
   const path = pointerToPath(error.path);
   if (error.type === ValueErrorType.ObjectRequiredProperty) {
@@ -58,8 +68,7 @@ function describe(error: ValueError): ValidationIssue {
   const s = error.schema as Record<string, unknown>;
   let rule = error.message;
   if (error.type === ValueErrorType.Union) {
-    const kinds = ((s.anyOf as TSchema[] | undefined) ?? []).map((x) => (x.const !== undefined ? JSON.stringify(x.const) : String(x.type)));
-    rule = `must be one of: ${kinds.join(', ')}`;
+    rule = `must be one of: ${unionKinds(s as TSchema).join(', ')}`;
   } else if (s.format === 'date-time') {
     rule = 'must be an ISO-8601 date-time such as 2026-02-04T11:17:16.000Z';
   } else if (error.type === ValueErrorType.StringMaxLength) {

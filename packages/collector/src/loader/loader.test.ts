@@ -9,8 +9,8 @@ import { DuckDbDatabase } from '../sinks/duckdb/database.js';
 import { DuckDbSink } from '../sinks/duckdb/sink.js';
 import { type LoadResult, type Sink, SinkUnavailableError } from '../sinks/sink.js';
 import { WalReader } from '../wal/reader.js';
-import { listSegments } from '../wal/segments.js';
 import type { WalPosition } from '../wal/segments.js';
+import { listSegments } from '../wal/segments.js';
 import { WalSegmentWriter } from '../wal/writer.js';
 import { LOADER_DEFAULTS, WalLoader } from './loader.js';
 
@@ -128,7 +128,10 @@ describe('WalLoader', () => {
     await loader.drain();
     assert.deepEqual(await t.ids(), good);
     assert.equal(loader.status().quarantined, 1);
-    const quarantined = (await readFile(t.opts.quarantineFile, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const quarantined = (await readFile(t.opts.quarantineFile, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(quarantined.length, 1);
     assert.equal(JSON.parse(quarantined[0].line).id, 'poison');
     assert.ok(quarantined[0].reason.length > 0);

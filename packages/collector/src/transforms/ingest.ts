@@ -35,20 +35,22 @@ export function ingestEvents(events: readonly unknown[], meta: RequestMeta, body
   for (let i = 0; i < events.length; i++) {
     const at = prefix === '' ? '' : `${prefix}[${i}]`;
     const raw = events[i];
-    if (measure && Buffer.byteLength(JSON.stringify(raw) ?? '') > LIMITS.maxEventBytes) {
+    // Validate before measuring: validation bounds nesting depth without recursion, while
+    // JSON.stringify recurses and would overflow the stack on a hostile, deeply nested event.
+    const result = validateEvent(raw);
+    if (!result.ok) {
+      const path = at === '' ? result.issue.path : result.issue.path === '' ? at : `${at}.${result.issue.path}`;
+      const message = at === '' ? result.issue.message : `${at}: ${result.issue.message}`;
+      rejected.push({ index: i, code: result.issue.code, path, message });
+      continue;
+    }
+    if (measure && Buffer.byteLength(JSON.stringify(raw)) > LIMITS.maxEventBytes) {
       rejected.push({
         index: i,
         code: 'event_too_large',
         path: at,
         message: `${at || 'the event'} is larger than ${formatBytes(LIMITS.maxEventBytes)} (limit maxEventBytes)`,
       });
-      continue;
-    }
-    const result = validateEvent(raw);
-    if (!result.ok) {
-      const path = at === '' ? result.issue.path : result.issue.path === '' ? at : `${at}.${result.issue.path}`;
-      const message = at === '' ? result.issue.message : `${at}: ${result.issue.message}`;
-      rejected.push({ index: i, code: result.issue.code, path, message });
       continue;
     }
     const row: StoredRow = toRow(result.event, meta);

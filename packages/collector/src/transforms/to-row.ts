@@ -48,7 +48,9 @@ const KNOWN = new Set([
   'receivedAt',
 ]);
 
-const idText = (v: unknown): string | null => (v === undefined || v === null ? null : String(v));
+/** An id as text: strings as they are, finite numbers in decimal; anything else (an object
+ * in an unvalidated spot such as `context.sessionId`) is not an id and yields null. */
+const idText = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : null);
 const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 

@@ -10,12 +10,15 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { adminAuth, basicAuth, eventually, listAll, trackEvent } from './collector.js';
 
+/** A parsed JSON value whose shape each test asserts on. */
+export type Json = any;
+
 export interface Reply {
   status: number;
   headers: Headers;
   text: string;
   /** The parsed JSON body, or null when the body is empty. */
-  body: any;
+  body: Json;
 }
 
 /** JSON headers with the write key as HTTP Basic username. */
@@ -26,16 +29,13 @@ export const jsonHeaders = (extra: Record<string, string> = {}): Record<string, 
 });
 
 /** Any request; `body` objects are sent as JSON text, strings and buffers as they are. */
-export async function send(
-  url: string,
-  init: { method?: string; headers?: Record<string, string>; body?: unknown } = {},
-): Promise<Reply> {
+export async function send(url: string, init: { method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<Reply> {
   const { method = 'POST', headers = jsonHeaders(), body } = init;
   const payload =
     body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? (body as string | Buffer) : JSON.stringify(body);
   const res = await fetch(url, { method, headers, body: payload });
   const text = await res.text();
-  let parsed: any = null;
+  let parsed: Json = null;
   if (text !== '') {
     try {
       parsed = JSON.parse(text);
@@ -74,12 +74,19 @@ export interface RawReply {
  * Writes bytes to a fresh TCP connection and reads one HTTP response (until Content-Length
  * is satisfied or the server closes). `endAfterWrite` half-closes after writing.
  */
-export function rawHttp(port: number, payload: string | Buffer, opts: { endAfterWrite?: boolean; timeoutMs?: number } = {}): Promise<RawReply> {
+export function rawHttp(
+  port: number,
+  payload: string | Buffer,
+  opts: { endAfterWrite?: boolean; timeoutMs?: number } = {},
+): Promise<RawReply> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     let buf = Buffer.alloc(0);
     let done = false;
-    const timer = setTimeout(() => finish(new Error(`no complete response within ${opts.timeoutMs ?? 5000} ms: ${buf.toString()}`)), opts.timeoutMs ?? 5000);
+    const timer = setTimeout(
+      () => finish(new Error(`no complete response within ${opts.timeoutMs ?? 5000} ms: ${buf.toString()}`)),
+      opts.timeoutMs ?? 5000,
+    );
     const finish = (err?: Error): void => {
       if (done) return;
       done = true;
@@ -172,7 +179,7 @@ export async function barrier(url: string): Promise<void> {
   await eventually(
     async () => {
       const r = await readEvents(url, `event=${encodeURIComponent(BARRIER_EVENT)}&limit=10000`);
-      return r.status === 200 && r.body.events.some((e: any) => e.id === id) ? true : undefined;
+      return r.status === 200 && r.body.events.some((e: Json) => e.id === id) ? true : undefined;
     },
     15_000,
     `barrier ${id} to be loaded`,
@@ -180,12 +187,12 @@ export async function barrier(url: string): Promise<void> {
 }
 
 /** Every stored event except barriers, newest first (call after `barrier`). */
-export async function storedEvents(url: string, query = ''): Promise<any[]> {
+export async function storedEvents(url: string, query = ''): Promise<Json[]> {
   return (await listAll(url, query)).filter((e) => e.event !== BARRIER_EVENT);
 }
 
 /** Waits until the events with these ids are all loaded, and answers them keyed by id. */
-export async function waitForIds(url: string, ids: readonly string[], query = ''): Promise<Map<string, any>> {
+export async function waitForIds(url: string, ids: readonly string[], query = ''): Promise<Map<string, Json>> {
   return eventually(
     async () => {
       const rows = await listAll(url, query);
@@ -198,7 +205,7 @@ export async function waitForIds(url: string, ids: readonly string[], query = ''
 }
 
 /** Waits for one event by id. */
-export async function waitForId(url: string, id: string): Promise<any> {
+export async function waitForId(url: string, id: string): Promise<Json> {
   return (await waitForIds(url, [id])).get(id);
 }
 

@@ -16,7 +16,10 @@ sinkContract('DuckDbSink', async () => {
     async countIds(ids) {
       const conn = await db.connect();
       try {
-        const r = await conn.runAndReadAll(`SELECT count(*)::INTEGER FROM events WHERE id IN (${ids.map((_, i) => `$${i + 1}`).join(',')})`, ids);
+        const r = await conn.runAndReadAll(
+          `SELECT count(*)::INTEGER FROM events WHERE id IN (${ids.map((_, i) => `$${i + 1}`).join(',')})`,
+          ids,
+        );
         return Number(r.getRows()[0]?.[0]);
       } finally {
         conn.closeSync();

@@ -3,11 +3,11 @@
  * beacon costs little more than an empty 204). Every route answers errors from the
  * catalogue; an unexpected exception is logged and answered 500 without details.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Logger } from 'pino';
-import { errors } from '../../errors.js';
+import { errors, type FootprintError } from '../../errors.js';
 import type { IngestKind } from './ingest-routes.js';
-import { PREFLIGHT_HEADERS, sendError, sendJson } from './respond.js';
+import { CORS_HEADERS, PREFLIGHT_HEADERS, sendError, sendJson } from './respond.js';
 
 export interface HttpRoutes {
   ingest(req: IncomingMessage, res: ServerResponse, kind: IngestKind, query: URLSearchParams | undefined, type?: string): Promise<void>;
@@ -23,6 +23,19 @@ export interface HttpServer {
   inFlight(): number;
   /** From now on, answer 503 and close connections (graceful shutdown). */
   drain(): void;
+}
+
+/** 405 with the Allow header that RFC 9110 requires. */
+function notAllowed(res: ServerResponse, method: string, allowed: string): void {
+  res.setHeader('allow', `${allowed}, OPTIONS`);
+  sendError(res, errors.methodNotAllowed(method, allowed));
+}
+
+/** Node's parser errors (before a request exists) as catalogued errors, with Node's status codes. */
+function clientErrorOf(err: NodeJS.ErrnoException): FootprintError {
+  if (err.code === 'HPE_HEADER_OVERFLOW') return errors.headersTooLarge();
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return errors.requestTimeout();
+  return errors.badRequest();
 }
 
 export function createHttpServer(routes: HttpRoutes, log: Logger): HttpServer {
@@ -42,12 +55,12 @@ export function createHttpServer(routes: HttpRoutes, log: Logger): HttpServer {
       return;
     }
     if (path === '/healthz') {
-      if (method !== 'GET' && method !== 'HEAD') return sendError(res, errors.methodNotAllowed(method, 'GET'));
+      if (method !== 'GET' && method !== 'HEAD') return notAllowed(res, method, 'GET, HEAD');
       const report = await routes.health();
       return sendJson(res, report.ok ? 200 : 503, report);
     }
     if (path === '/v1/events') {
-      if (method !== 'GET') return sendError(res, errors.methodNotAllowed(method, 'GET'));
+      if (method !== 'GET') return notAllowed(res, method, 'GET');
       return routes.listEvents(req, res, query ?? new URLSearchParams());
     }
     if (!path.startsWith('/v1/')) return sendError(res, errors.notFound(path));
@@ -55,7 +68,7 @@ export function createHttpServer(routes: HttpRoutes, log: Logger): HttpServer {
     const kind: IngestKind | undefined =
       name === 'batch' || name === 'import' ? 'batch' : name === 'e' ? 'beacon' : SEGMENT_SINGLE.has(name) ? 'single' : undefined;
     if (!kind) return sendError(res, errors.notFound(path));
-    if (method !== 'POST') return sendError(res, errors.methodNotAllowed(method, 'POST'));
+    if (method !== 'POST') return notAllowed(res, method, 'POST');
     if (draining) return sendError(res, errors.shuttingDown());
     return routes.ingest(req, res, kind, query, kind === 'single' ? name : undefined);
   }
@@ -70,9 +83,20 @@ export function createHttpServer(routes: HttpRoutes, log: Logger): HttpServer {
       sendError(res, err);
     });
   });
-  server.on('clientError', (err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-    else socket.destroy(err);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy(err);
+      return;
+    }
+    const fe = clientErrorOf(err);
+    const text = JSON.stringify(fe.toJSON());
+    const cors = Object.entries(CORS_HEADERS)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('');
+    socket.end(
+      `HTTP/1.1 ${fe.status} ${STATUS_CODES[fe.status]}\r\n${cors}content-type: application/json; charset=utf-8\r\n` +
+        `content-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
+    );
   });
 
   return {

@@ -1,0 +1,259 @@
+import assert from 'node:assert/strict';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import {
+  ADMIN_TOKEN,
+  adminAuth,
+  basicAuth,
+  type InProcess,
+  startInProcess,
+  tempDataDir,
+  trackEvent,
+  WRITE_KEY,
+} from './support/collector.js';
+import { assertError, barrier, type Json, readEvents, send, storedEvents, waitForId } from './support/http-client.js';
+
+const json = { 'content-type': 'application/json' };
+const basicWithPassword = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+describe('write-key authentication on ingestion', () => {
+  let fp: InProcess;
+  before(async () => {
+    fp = await startInProcess();
+  });
+  after(async () => {
+    await fp.dispose();
+  });
+
+  /** Sends and asserts nothing with this id was stored (after a barrier). */
+  async function assertNotStored(id: string): Promise<void> {
+    await barrier(fp.url);
+    assert.equal((await storedEvents(fp.url)).filter((e) => e.id === id).length, 0, `${id} was stored`);
+  }
+
+  it('accepts HTTP Basic with the write key as username and an empty password', async () => {
+    const res = await send(`${fp.url}/v1/track`, { headers: { ...json, authorization: basicAuth() }, body: trackEvent('auth-basic') });
+    assert.equal(res.status, 200, res.text);
+    await waitForId(fp.url, 'auth-basic');
+  });
+
+  it('accepts HTTP Basic with the write key as username and ignores the password', async () => {
+    const res = await send(`${fp.url}/v1/track`, {
+      headers: { ...json, authorization: basicWithPassword(WRITE_KEY, 'anything') },
+      body: trackEvent('auth-basic-pw'),
+    });
+    assert.equal(res.status, 200, res.text);
+    await waitForId(fp.url, 'auth-basic-pw');
+  });
+
+  it('accepts the HTTP Basic scheme name in any letter case', async () => {
+    const res = await send(`${fp.url}/v1/track`, {
+      headers: { ...json, authorization: basicAuth().replace('Basic', 'BASIC') },
+      body: trackEvent('auth-basic-case'),
+    });
+    assert.equal(res.status, 200, res.text);
+  });
+
+  it('accepts the write key as a Bearer token', async () => {
+    const res = await send(`${fp.url}/v1/batch`, {
+      headers: { ...json, authorization: `Bearer ${WRITE_KEY}` },
+      body: { batch: [trackEvent('auth-bearer')] },
+    });
+    assert.equal(res.status, 200, res.text);
+    await waitForId(fp.url, 'auth-bearer');
+  });
+
+  it('accepts the write key as ?key= on every ingestion endpoint', async () => {
+    for (const [path, body] of [
+      ['/v1/batch', { batch: [trackEvent('auth-query-batch')] }],
+      ['/v1/track', trackEvent('auth-query-track')],
+      ['/v1/e', trackEvent('auth-query-e')],
+    ] as const) {
+      const res = await send(`${fp.url}${path}?key=${encodeURIComponent(WRITE_KEY)}`, { headers: json, body });
+      assert.ok(res.status === 200 || res.status === 204, `${path}: ${res.status} ${res.text}`);
+    }
+    await waitForId(fp.url, 'auth-query-e');
+  });
+
+  it('accepts a writeKey field in the body of a single event and of a batch, as analytics.js sends it', async () => {
+    const single = await send(`${fp.url}/v1/track`, { headers: json, body: { ...trackEvent('auth-body-single'), writeKey: WRITE_KEY } });
+    assert.equal(single.status, 200, single.text);
+    const batch = await send(`${fp.url}/v1/batch`, {
+      headers: json,
+      body: { writeKey: WRITE_KEY, batch: [trackEvent('auth-body-batch')] },
+    });
+    assert.equal(batch.status, 200, batch.text);
+    await waitForId(fp.url, 'auth-body-batch');
+  });
+
+  it('answers a request without any key with 401 missing_write_key on every ingestion endpoint, storing nothing', async () => {
+    for (const path of [
+      '/v1/batch',
+      '/v1/import',
+      '/v1/track',
+      '/v1/page',
+      '/v1/identify',
+      '/v1/screen',
+      '/v1/group',
+      '/v1/alias',
+      '/v1/e',
+    ]) {
+      const body = path === '/v1/batch' || path === '/v1/import' ? { batch: [trackEvent('auth-none')] } : trackEvent('auth-none');
+      const res = await send(`${fp.url}${path}`, { headers: json, body });
+      assertError(res, 401, 'missing_write_key');
+      assert.match(res.body.error.message, /Basic/);
+      assert.equal(res.headers.get('access-control-allow-origin'), '*', 'browsers must be able to read the 401');
+    }
+    await assertNotStored('auth-none');
+  });
+
+  it('answers an empty ?key= and an empty Basic username as a missing key', async () => {
+    const q = await send(`${fp.url}/v1/track?key=`, { headers: json, body: trackEvent('auth-empty') });
+    assertError(q, 401, 'missing_write_key');
+    const b = await send(`${fp.url}/v1/track`, {
+      headers: { ...json, authorization: basicWithPassword('', 'x') },
+      body: trackEvent('auth-empty'),
+    });
+    assertError(b, 401, 'missing_write_key');
+  });
+
+  it('treats an unsupported Authorization scheme as no credential', async () => {
+    const res = await send(`${fp.url}/v1/track`, {
+      headers: { ...json, authorization: `Token ${WRITE_KEY}` },
+      body: trackEvent('auth-scheme'),
+    });
+    assertError(res, 401, 'missing_write_key');
+  });
+
+  it('answers a wrong key with 401 invalid_write_key however it is sent, storing nothing', async () => {
+    const wrong = 'not_a_known_key_123';
+    const attempts: Array<[string, Record<string, string>, unknown]> = [
+      ['/v1/track', { ...json, authorization: basicAuth(wrong) }, trackEvent('auth-wrong')],
+      ['/v1/track', { ...json, authorization: `Bearer ${wrong}` }, trackEvent('auth-wrong')],
+      [`/v1/track?key=${wrong}`, json, trackEvent('auth-wrong')],
+      ['/v1/track', json, { ...trackEvent('auth-wrong'), writeKey: wrong }],
+      ['/v1/batch', json, { writeKey: wrong, batch: [trackEvent('auth-wrong')] }],
+      ['/v1/track', { ...json, authorization: 'Basic !!!not-base64!!!' }, trackEvent('auth-wrong')],
+    ];
+    for (const [path, headers, body] of attempts) {
+      const res = await send(`${fp.url}${path}`, { headers, body });
+      assertError(res, 401, 'invalid_write_key');
+    }
+    await assertNotStored('auth-wrong');
+  });
+
+  it('rejects a write key that differs from a valid one only in letter case', async () => {
+    const res = await send(`${fp.url}/v1/track`, {
+      headers: { ...json, authorization: basicAuth(WRITE_KEY.toUpperCase()) },
+      body: trackEvent('x'),
+    });
+    assertError(res, 401, 'invalid_write_key');
+  });
+
+  it('does not let a valid writeKey in the body rescue a wrong key in the Authorization header', async () => {
+    const res = await send(`${fp.url}/v1/track`, {
+      headers: { ...json, authorization: basicAuth('wrong_key_12345') },
+      body: { ...trackEvent('auth-rescue'), writeKey: WRITE_KEY },
+    });
+    assertError(res, 401, 'invalid_write_key');
+    await assertNotStored('auth-rescue');
+  });
+
+  it('rejects the admin token used as a write key with 401 invalid_write_key, however it is sent', async () => {
+    const attempts: Array<[string, Record<string, string>, unknown]> = [
+      ['/v1/track', { ...json, ...adminAuth }, trackEvent('auth-admin-as-key')],
+      ['/v1/batch', { ...json, ...adminAuth }, { batch: [trackEvent('auth-admin-as-key')] }],
+      ['/v1/track', { ...json, authorization: basicAuth(ADMIN_TOKEN) }, trackEvent('auth-admin-as-key')],
+      [`/v1/e?key=${ADMIN_TOKEN}`, { 'content-type': 'text/plain' }, trackEvent('auth-admin-as-key')],
+      ['/v1/track', json, { ...trackEvent('auth-admin-as-key'), writeKey: ADMIN_TOKEN }],
+    ];
+    for (const [path, headers, body] of attempts) {
+      const res = await send(`${fp.url}${path}`, { headers, body });
+      assertError(res, 401, 'invalid_write_key');
+    }
+    await assertNotStored('auth-admin-as-key');
+  });
+});
+
+describe('admin authentication on the read API', () => {
+  let fp: InProcess;
+  before(async () => {
+    fp = await startInProcess();
+  });
+  after(async () => {
+    await fp.dispose();
+  });
+
+  it('answers GET /v1/events with the admin Bearer token with 200 and a page of events', async () => {
+    const res = await readEvents(fp.url);
+    assert.equal(res.status, 200, res.text);
+    assert.ok(Array.isArray(res.body.events));
+    assert.ok('next_cursor' in res.body);
+  });
+
+  it('answers GET /v1/events without a token with 401 missing_admin_token', async () => {
+    assertError(await readEvents(fp.url, '', {}), 401, 'missing_admin_token');
+  });
+
+  it('answers GET /v1/events with a write key (Basic or Bearer) with 403 forbidden', async () => {
+    const basic = await readEvents(fp.url, '', { authorization: basicAuth() });
+    assertError(basic, 403, 'forbidden');
+    assert.match(basic.body.error.message, /admin token/);
+    assertError(await readEvents(fp.url, '', { authorization: `Bearer ${WRITE_KEY}` }), 403, 'forbidden');
+  });
+
+  it('answers GET /v1/events with a wrong Bearer token with 401 invalid_admin_token', async () => {
+    assertError(await readEvents(fp.url, '', { authorization: 'Bearer wrong_admin_token' }), 401, 'invalid_admin_token');
+    assertError(await readEvents(fp.url, '', { authorization: `Bearer ${ADMIN_TOKEN}x` }), 401, 'invalid_admin_token');
+    assertError(await readEvents(fp.url, '', { authorization: `Bearer ${ADMIN_TOKEN.slice(0, -1)}` }), 401, 'invalid_admin_token');
+  });
+
+  it('accepts the admin token only as a Bearer token, not as HTTP Basic nor as ?key=', async () => {
+    assertError(await readEvents(fp.url, '', { authorization: basicAuth(ADMIN_TOKEN) }), 401, 'invalid_admin_token');
+    assertError(await readEvents(fp.url, `key=${ADMIN_TOKEN}`, {}), 401, 'missing_admin_token');
+  });
+});
+
+describe('projects with their own write keys', () => {
+  const SHOP_KEY = 'shop_write_key_1';
+  let fp: InProcess;
+  let dir: string;
+  before(async () => {
+    dir = await tempDataDir();
+    await mkdir(dir, { recursive: true });
+    await writeFile(
+      `${dir}/keys.json`,
+      JSON.stringify({
+        adminToken: 'file_admin_token_unused',
+        projects: [
+          { id: 'default', writeKeys: [] },
+          { id: 'shop', writeKeys: [SHOP_KEY] },
+        ],
+      }),
+    );
+    fp = await startInProcess({}, dir);
+  });
+  after(async () => {
+    await fp.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('stores events under the project whose write key sent them, and the project filter separates them', async () => {
+    const a = await send(`${fp.url}/v1/track`, { headers: { ...json, authorization: basicAuth(SHOP_KEY) }, body: trackEvent('proj-shop') });
+    const b = await send(`${fp.url}/v1/track`, { headers: { ...json, authorization: basicAuth() }, body: trackEvent('proj-default') });
+    assert.equal(a.status, 200, a.text);
+    assert.equal(b.status, 200, b.text);
+    assert.equal((await waitForId(fp.url, 'proj-shop')).project_id, 'shop');
+    assert.equal((await waitForId(fp.url, 'proj-default')).project_id, 'default');
+    const shop = await readEvents(fp.url, 'project=shop');
+    assert.deepEqual(
+      shop.body.events.map((e: Json) => e.id),
+      ['proj-shop'],
+    );
+  });
+
+  it('lets FOOTPRINT_ADMIN_TOKEN override the admin token in keys.json', async () => {
+    assertError(await readEvents(fp.url, '', { authorization: 'Bearer file_admin_token_unused' }), 401, 'invalid_admin_token');
+    assert.equal((await readEvents(fp.url)).status, 200);
+  });
+});

@@ -1,0 +1,310 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type InProcess, startInProcess } from './support/collector.js';
+import { assertError, type Json, type Reply, readEvents, send, waitForIds } from './support/http-client.js';
+
+const T0 = Date.parse('2026-03-01T00:00:00.000Z');
+const MINUTE = 60_000;
+const at = (minutes: number): string => new Date(T0 + minutes * MINUTE).toISOString();
+const b64 = (s: string): string => Buffer.from(s).toString('base64url');
+
+/** Eight events a minute apart, each with a distinct mix of the filterable fields. */
+const DATASET = [
+  { messageId: 'e0', type: 'track', event: 'Signed Up', userId: 'u1', anonymousId: 'a1', sessionId: 's1', timestamp: at(0) },
+  { messageId: 'e1', type: 'page', name: 'Home', anonymousId: 'a1', sessionId: 's1', timestamp: at(1) },
+  { messageId: 'e2', type: 'track', event: 'Order Completed', userId: 'u2', anonymousId: 'a2', sessionId: 's2', timestamp: at(2) },
+  { messageId: 'e3', type: 'identify', userId: 'u2', traits: { plan: 'pro' }, timestamp: at(3) },
+  { messageId: 'e4', type: 'request', properties: { method: 'GET', path: '/', status: 200, duration_ms: 3 }, timestamp: at(4) },
+  { messageId: 'e5', type: 'error', properties: { message: 'boom' }, timestamp: at(5) },
+  { messageId: 'e6', type: 'track', event: 'Signed Up', userId: 'u3', sessionId: 's3', timestamp: at(6) },
+  { messageId: 'e7', type: 'screen', name: 'Settings', userId: 'u1', timestamp: at(7) },
+];
+const ALL_NEWEST_FIRST = ['e7', 'e6', 'e5', 'e4', 'e3', 'e2', 'e1', 'e0'];
+
+describe('read API filters', () => {
+  let fp: InProcess;
+  before(async () => {
+    fp = await startInProcess();
+    const res = await send(`${fp.url}/v1/batch`, { body: { batch: DATASET } });
+    assert.deepEqual(res.body, { success: true, accepted: DATASET.length });
+    await waitForIds(
+      fp.url,
+      DATASET.map((e) => e.messageId),
+    );
+  });
+  after(async () => {
+    await fp.dispose();
+  });
+
+  async function ids(query: string): Promise<string[]> {
+    const res = await readEvents(fp.url, query);
+    assert.equal(res.status, 200, `${query}: ${res.text}`);
+    return res.body.events.map((e: Json) => e.id);
+  }
+
+  it('lists all events newest first', async () => {
+    assert.deepEqual(await ids(''), ALL_NEWEST_FIRST);
+  });
+
+  it('filters by one type', async () => {
+    assert.deepEqual(await ids('type=track'), ['e6', 'e2', 'e0']);
+  });
+
+  it('filters by a comma-separated list of types', async () => {
+    assert.deepEqual(await ids('type=track,page'), ['e6', 'e2', 'e1', 'e0']);
+  });
+
+  it('filters by repeated type parameters', async () => {
+    assert.deepEqual(await ids('type=track&type=identify'), ['e6', 'e3', 'e2', 'e0']);
+  });
+
+  it('filters by event name, including names with spaces', async () => {
+    assert.deepEqual(await ids('event=Signed%20Up'), ['e6', 'e0']);
+    assert.deepEqual(await ids('event=Signed+Up'), ['e6', 'e0']);
+    assert.deepEqual(await ids('event=Home'), ['e1']);
+    assert.deepEqual(await ids('event=signed%20up'), [], 'event names match exactly');
+  });
+
+  it('filters by user_id, anonymous_id and session_id', async () => {
+    assert.deepEqual(await ids('user_id=u1'), ['e7', 'e0']);
+    assert.deepEqual(await ids('anonymous_id=a1'), ['e1', 'e0']);
+    assert.deepEqual(await ids('session_id=s1'), ['e1', 'e0']);
+    assert.deepEqual(await ids('session_id=s3'), ['e6']);
+  });
+
+  it('treats from as inclusive and to as exclusive', async () => {
+    assert.deepEqual(await ids(`from=${at(5)}`), ['e7', 'e6', 'e5']);
+    assert.deepEqual(await ids(`to=${at(2)}`), ['e1', 'e0']);
+    assert.deepEqual(await ids(`from=${at(2)}&to=${at(4)}`), ['e3', 'e2']);
+    assert.deepEqual(await ids(`from=${at(3)}&to=${at(3)}`), []);
+  });
+
+  it('accepts dates, offsets and fractional seconds in from and to', async () => {
+    assert.deepEqual(await ids('from=2026-03-01'), ALL_NEWEST_FIRST);
+    assert.deepEqual(await ids('to=2026-03-01'), []);
+    assert.deepEqual(await ids(`from=${encodeURIComponent('2026-03-01T01:05:00+01:00')}`), ['e7', 'e6', 'e5']);
+    assert.deepEqual(await ids('from=2026-03-01T00:06:59.999Z'), ['e7']);
+  });
+
+  it('combines filters with AND', async () => {
+    assert.deepEqual(await ids('type=track&user_id=u2'), ['e2']);
+    assert.deepEqual(await ids(`type=track&event=Signed%20Up&from=${at(1)}`), ['e6']);
+    assert.deepEqual(await ids('type=page&user_id=u1'), []);
+  });
+
+  it('filters by project', async () => {
+    assert.deepEqual(await ids('project=default'), ALL_NEWEST_FIRST);
+    assert.deepEqual(await ids('project=other'), []);
+  });
+
+  it('answers no matches with an empty page and no cursor', async () => {
+    const res = await readEvents(fp.url, 'user_id=nobody');
+    assert.deepEqual(res.body, { events: [], next_cursor: null });
+  });
+
+  it('leaves null columns out of the rows and returns JSON columns as objects', async () => {
+    const res = await readEvents(fp.url, 'type=identify');
+    const [row] = res.body.events;
+    assert.equal(row.id, 'e3');
+    assert.deepEqual(row.traits, { plan: 'pro' });
+    assert.equal('anonymous_id' in row, false);
+    assert.equal('properties' in row, false);
+    assert.equal(row.timestamp, at(3));
+  });
+
+  it('returns at most limit events with a cursor to the next page', async () => {
+    const first = await readEvents(fp.url, 'limit=3');
+    assert.deepEqual(
+      first.body.events.map((e: Json) => e.id),
+      ['e7', 'e6', 'e5'],
+    );
+    assert.equal(typeof first.body.next_cursor, 'string');
+    const second = await readEvents(fp.url, `limit=3&cursor=${first.body.next_cursor}`);
+    assert.deepEqual(
+      second.body.events.map((e: Json) => e.id),
+      ['e4', 'e3', 'e2'],
+    );
+    const third = await readEvents(fp.url, `limit=3&cursor=${second.body.next_cursor}`);
+    assert.deepEqual(
+      third.body.events.map((e: Json) => e.id),
+      ['e1', 'e0'],
+    );
+    assert.equal(third.body.next_cursor, null);
+  });
+
+  it('gives no cursor when a page holds exactly the remaining events', async () => {
+    const res = await readEvents(fp.url, 'limit=8');
+    assert.equal(res.body.events.length, 8);
+    assert.equal(res.body.next_cursor, null);
+  });
+
+  it('accepts limit 1 and limit 10000', async () => {
+    assert.deepEqual(await ids('limit=1'), ['e7']);
+    assert.deepEqual(await ids('limit=10000'), ALL_NEWEST_FIRST);
+  });
+
+  it('answers limits of 0, 10001, "abc" and other non-integers with 400 invalid_query naming limit', async () => {
+    for (const limit of ['0', '10001', 'abc', '-1', '1.5', '', '1e9', 'Infinity', 'NaN']) {
+      const res = await readEvents(fp.url, `limit=${limit}`);
+      assertError(res, 400, 'invalid_query', 'limit');
+      assert.match(res.body.error.message, /^limit must be a whole number from 1 to 10000/);
+    }
+  });
+
+  it('answers an unknown parameter with 400 invalid_query naming it and listing the filters', async () => {
+    for (const name of ['user', 'userId', 'key', 'offset', 'LIMIT']) {
+      const res = await readEvents(fp.url, `${name}=1`);
+      assertError(res, 400, 'invalid_query', name);
+      assert.ok(res.body.error.message.startsWith(`${name} is not a filter`), res.text);
+      assert.match(res.body.error.message, /user_id/);
+    }
+  });
+
+  it('answers an unknown or empty type with 400 naming type', async () => {
+    for (const type of ['purchase', '', 'track,', 'TRACK']) {
+      assertError(await readEvents(fp.url, `type=${type}`), 400, 'invalid_query', 'type');
+    }
+  });
+
+  it('answers a cursor this API did not make with 400 naming cursor', async () => {
+    const bad = [
+      'not-a-cursor',
+      '',
+      b64('{"t":"yesterday","id":"e1"}'),
+      b64('{"t":"2026-03-01T00:00:00.000Z"}'),
+      b64('{"t":"2026-03-01T00:00:00.000Z","id":5}'),
+      b64('[1,2]'),
+      b64('null'),
+      b64('"x"'),
+    ];
+    for (const cursor of bad) {
+      const res = await readEvents(fp.url, `cursor=${encodeURIComponent(cursor)}`);
+      assertError(res, 400, 'invalid_query', 'cursor');
+    }
+  });
+
+  it('answers from and to that are not ISO-8601 with 400 naming the parameter', async () => {
+    for (const value of ['yesterday', '1772323200', '2026-13-01', '03/01/2026', '2026-03-01T25:00:00Z']) {
+      assertError(await readEvents(fp.url, `from=${encodeURIComponent(value)}`), 400, 'invalid_query', 'from');
+      assertError(await readEvents(fp.url, `to=${encodeURIComponent(value)}`), 400, 'invalid_query', 'to');
+    }
+  });
+
+  it('treats SQL in filter values as plain text', async () => {
+    assert.deepEqual(await ids(`user_id=${encodeURIComponent("u1' OR '1'='1")}`), []);
+    assert.deepEqual(await ids(`event=${encodeURIComponent('x"; DROP TABLE events; --')}`), []);
+    assert.deepEqual(await ids(''), ALL_NEWEST_FIRST);
+  });
+});
+
+describe('read API pagination', () => {
+  let fp: InProcess;
+  const N = 250;
+  const TIES = 30;
+  before(async () => {
+    fp = await startInProcess();
+    // 250 events one second apart, and 30 more that all share one timestamp (older than the rest).
+    const batch = [
+      ...Array.from({ length: N }, (_, i) => ({
+        type: i % 5 === 0 ? 'page' : 'track',
+        event: 'paged',
+        name: 'paged',
+        anonymousId: 'pager',
+        messageId: `p-${String(i).padStart(3, '0')}`,
+        timestamp: new Date(T0 + i * 1000).toISOString(),
+      })),
+      ...Array.from({ length: TIES }, (_, i) => ({
+        type: 'track',
+        event: 'tied',
+        anonymousId: 'pager',
+        messageId: `tie-${String(i).padStart(2, '0')}`,
+        timestamp: new Date(T0 - MINUTE).toISOString(),
+      })),
+    ];
+    const res = await send(`${fp.url}/v1/batch`, { body: { batch } });
+    assert.deepEqual(res.body, { success: true, accepted: N + TIES });
+    await waitForIds(
+      fp.url,
+      batch.map((e) => e.messageId),
+    );
+  });
+  after(async () => {
+    await fp.dispose();
+  });
+
+  async function pageAll(query: string, limit: number): Promise<{ pages: Json[][]; cursors: Array<string | null> }> {
+    const pages: Json[][] = [];
+    const cursors: Array<string | null> = [];
+    let cursor: string | null = null;
+    do {
+      const q: string = `${query}${query ? '&' : ''}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`;
+      const res: Reply = await readEvents(fp.url, q);
+      assert.equal(res.status, 200, res.text);
+      pages.push(res.body.events);
+      cursor = res.body.next_cursor;
+      cursors.push(cursor);
+      assert.ok(pages.length <= 100, 'pagination does not end');
+    } while (cursor);
+    return { pages, cursors };
+  }
+
+  it('visits every one of 250 events exactly once, newest first, with limit=40', async () => {
+    const { pages } = await pageAll('event=paged', 40);
+    assert.deepEqual(
+      pages.map((p) => p.length),
+      [40, 40, 40, 40, 40, 40, 10],
+    );
+    const seen = pages.flat().map((e) => e.id);
+    assert.equal(new Set(seen).size, N);
+    const expected = Array.from({ length: N }, (_, i) => `p-${String(N - 1 - i).padStart(3, '0')}`);
+    assert.deepEqual(seen, expected);
+  });
+
+  it('visits events that share one timestamp exactly once across page boundaries', async () => {
+    const { pages } = await pageAll('event=tied', 7);
+    const seen = pages.flat().map((e) => e.id);
+    assert.equal(seen.length, TIES);
+    assert.equal(new Set(seen).size, TIES);
+    assert.deepEqual(seen, [...seen].sort().reverse(), 'ties are ordered by id, descending');
+  });
+
+  it('pages through the whole table, ties included, without gaps or repeats', async () => {
+    const { pages } = await pageAll('', 33);
+    const seen = pages.flat().map((e) => e.id);
+    assert.equal(seen.length, N + TIES);
+    assert.equal(new Set(seen).size, N + TIES);
+    const times = pages.flat().map((e) => Date.parse(e.timestamp));
+    for (let i = 1; i < times.length; i++) assert.ok((times[i - 1] as number) >= (times[i] as number), 'not newest first');
+  });
+
+  it('keeps a filter applied on every page', async () => {
+    const { pages } = await pageAll('type=page', 9);
+    const rows = pages.flat();
+    assert.equal(rows.length, N / 5);
+    for (const r of rows) assert.equal(r.type, 'page');
+  });
+
+  it('stays exact when newer events arrive while paging', async () => {
+    const first = await readEvents(fp.url, 'anonymous_id=pager&limit=50');
+    const res = await send(`${fp.url}/v1/batch`, {
+      body: {
+        batch: Array.from({ length: 20 }, (_, i) => ({ type: 'track', event: 'late', anonymousId: 'pager', messageId: `late-${i}` })),
+      },
+    });
+    assert.equal(res.body.accepted, 20);
+    await waitForIds(
+      fp.url,
+      Array.from({ length: 20 }, (_, i) => `late-${i}`),
+    );
+    const seen: string[] = first.body.events.map((e: Json) => e.id);
+    let cursor: string | null = first.body.next_cursor;
+    while (cursor) {
+      const page = await readEvents(fp.url, `anonymous_id=pager&limit=50&cursor=${cursor}`);
+      seen.push(...page.body.events.map((e: Json) => e.id));
+      cursor = page.body.next_cursor;
+    }
+    assert.equal(seen.length, N + TIES);
+    assert.equal(new Set(seen).size, N + TIES);
+    assert.ok(!seen.some((id) => id.startsWith('late-')), 'newer events leaked into older pages');
+  });
+});
