@@ -3,6 +3,7 @@
  * HTTP status and a message that says what to do. Responses carry
  * `{"error":{"code","message","path"}}`; `path` names the offending field when there is one.
  */
+/** Codes of the collector itself; validation codes (ValidationCode) also reach clients as `error.code`. */
 export type ErrorCode =
   | 'missing_write_key'
   | 'invalid_write_key'
@@ -23,7 +24,6 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'event_too_large'
   | 'too_many_events'
-  | 'invalid_event'
   | 'invalid_query'
   | 'wal_unavailable'
   | 'storage_unavailable'

@@ -63,6 +63,15 @@ describe('request body encodings and media types', () => {
     await waitForId(fp.url, 'gz-identity');
   });
 
+  it('treats an empty Content-Encoding header as no encoding', async () => {
+    const res = await send(`${fp.url}/v1/track`, {
+      headers: jsonHeaders({ 'content-encoding': '' }),
+      body: trackEvent('gz-empty'),
+    });
+    assert.equal(res.status, 200, res.text);
+    await waitForId(fp.url, 'gz-empty');
+  });
+
   it('accepts a compressed batch whose inflated size is well over the per-event limit but under 500 KB', async () => {
     const batch = Array.from({ length: 40 }, (_, i) => trackEvent(`gz-big-${i}`, { properties: { pad: 'z'.repeat(8000) } }));
     const body = gzipJson({ batch });

@@ -351,6 +351,29 @@ describe('enrichment visible through the read API', () => {
       );
     });
 
+    it('stores the end user of a request event (its ip and user_agent properties), not the back end that sent it', async () => {
+      const event = {
+        type: 'request',
+        messageId: 'req-user',
+        properties: { method: 'GET', path: '/p/1', status: 200, duration_ms: 3, ip: '203.0.113.9', user_agent: USER_AGENTS.iphoneSafari },
+      };
+      const res = await send(`${fp.url}/v1/batch`, {
+        headers: jsonHeaders({ 'user-agent': 'node-backend/1.0' }),
+        body: { batch: [event] },
+      });
+      assert.equal(res.status, 200, res.text);
+      const row = await waitForId(fp.url, 'req-user');
+      assert.equal(row.ip, '203.0.113.9');
+      assert.equal(row.user_agent, USER_AGENTS.iphoneSafari);
+      assert.equal(row.device_type, 'mobile');
+      assert.equal(row.is_bot, false);
+    });
+
+    it('stores the warning level of an error as warn, the one word the level column uses', async () => {
+      await beacon({ type: 'error', messageId: 'err-warn', properties: { message: 'slow', level: 'warning' } });
+      assert.equal((await waitForId(fp.url, 'err-warn')).level, 'warn');
+    });
+
     it('maps log, db and cron events to level, event and duration_ms', async () => {
       await beacon({ type: 'log', messageId: 'log-1', properties: { level: 'warn', message: 'disk 91% full' } });
       await beacon({ type: 'db', messageId: 'db-1', properties: { operation: 'update', table: 'orders', duration_ms: 44, rows: 3 } });

@@ -86,6 +86,17 @@ describe('ingestion endpoints', () => {
     });
   }
 
+  it('accepts the one-letter paths analytics.js 2.0 posts to (/v1/t, /v1/p, ... and /v1/b for batches)', async () => {
+    for (const type of SEGMENT_PATHS) {
+      const res = await send(`${fp.url}/v1/${type.charAt(0)}`, { body: untyped(type, `short-${type}`) });
+      assert.equal(res.status, 200, `${type}: ${res.text}`);
+    }
+    const batch = await send(`${fp.url}/v1/b`, { body: { batch: [trackEvent('short-b')] } });
+    assert.deepEqual(batch.body, { success: true, accepted: 1 });
+    const rows = await waitForIds(fp.url, [...SEGMENT_PATHS.map((t) => `short-${t}`), 'short-b']);
+    for (const type of SEGMENT_PATHS) assert.equal(rows.get(`short-${type}`).type, type);
+  });
+
   it('accepts a body whose type matches the path', async () => {
     const res = await send(`${fp.url}/v1/track`, { body: trackEvent('path-match') });
     assert.equal(res.status, 200);

@@ -86,6 +86,11 @@ describe('read API filters', () => {
     assert.deepEqual(await ids('from=2026-03-01T00:06:59.999Z'), ['e7']);
   });
 
+  it('reads from and to without a zone as UTC, as event timestamps are', async () => {
+    assert.deepEqual(await ids('from=2026-03-01T00:05:00'), ['e7', 'e6', 'e5']);
+    assert.deepEqual(await ids('to=2026-03-01T00:02:00'), ['e1', 'e0']);
+  });
+
   it('combines filters with AND', async () => {
     assert.deepEqual(await ids('type=track&user_id=u2'), ['e2']);
     assert.deepEqual(await ids(`type=track&event=Signed%20Up&from=${at(1)}`), ['e6']);
@@ -144,7 +149,7 @@ describe('read API filters', () => {
   });
 
   it('answers limits of 0, 10001, "abc" and other non-integers with 400 invalid_query naming limit', async () => {
-    for (const limit of ['0', '10001', 'abc', '-1', '1.5', '', '1e9', 'Infinity', 'NaN']) {
+    for (const limit of ['0', '10001', 'abc', '-1', '1.5', '', '1e9', '1e3', '0x10', ' 5', 'Infinity', 'NaN']) {
       const res = await readEvents(fp.url, `limit=${limit}`);
       assertError(res, 400, 'invalid_query', 'limit');
       assert.match(res.body.error.message, /^limit must be a whole number from 1 to 10000/);

@@ -7,7 +7,10 @@ export interface StoredRow {
   id: string;
   project_id: string;
   type: string;
-  /** Track event name, page/screen name; null for other types. */
+  /**
+   * What happened, by type: track event name, page/screen name, db operation, cron job,
+   * email status, ai model, realtime status; null for the other types.
+   */
   event: string | null;
   /** ISO-8601, UTC, milliseconds. When it happened (client clock, corrected for skew). */
   timestamp: string;

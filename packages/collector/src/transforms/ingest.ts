@@ -21,6 +21,11 @@ export interface IngestResult {
   rejected: Rejection[];
 }
 
+/** Keeps error texts short when a hostile key or value would make them huge. */
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
 /**
  * Validates and enriches the events of one request.
  * @param bodyBytes size of the decoded body; events are measured one by one only when the
@@ -41,7 +46,7 @@ export function ingestEvents(events: readonly unknown[], meta: RequestMeta, body
     if (!result.ok) {
       const path = at === '' ? result.issue.path : result.issue.path === '' ? at : `${at}.${result.issue.path}`;
       const message = at === '' ? result.issue.message : `${at}: ${result.issue.message}`;
-      rejected.push({ index: i, code: result.issue.code, path, message });
+      rejected.push({ index: i, code: result.issue.code, path: clip(path, 200), message: clip(message, 400) });
       continue;
     }
     if (measure && Buffer.byteLength(JSON.stringify(raw)) > LIMITS.maxEventBytes) {

@@ -72,10 +72,14 @@ export function toRow(e: FootprintEvent, meta: RequestMeta): StoredRow {
   const parsed = parseUrl(pageUrl);
   const referrer = text(page.referrer) ?? text(props.referrer);
   const campaign = campaignOf(ctx.campaign as Dict | undefined, parsed.params);
-  const ua = text(ctx.userAgent) ?? meta.userAgent;
+  // A request event describes the end user's request to a back end, not the back end that
+  // sent the event: its own ip and user_agent properties win.
+  const isRequest = e.type === 'request';
+  const ua = (isRequest ? text(props.user_agent) : null) ?? text(ctx.userAgent) ?? meta.userAgent;
   const uaInfo = parseUserAgent(ua);
   const library = (ctx.library ?? {}) as Dict;
-  const ts = eventTime(meta.receivedAtMs, e.timestamp, e.originalTimestamp, e.sentAt);
+  const clientTs = eventTime(meta.receivedAtMs, e.timestamp, e.originalTimestamp, e.sentAt);
+  const ts = Number.isFinite(clientTs) && Math.abs(clientTs) < 8.64e15 ? clientTs : meta.receivedAtMs;
 
   let event: string | null = null;
   let level: string | null = null;
@@ -105,7 +109,8 @@ export function toRow(e: FootprintEvent, meta: RequestMeta): StoredRow {
       message = text(e.properties.error_message);
       break;
     case 'error':
-      level = e.properties.level ?? 'error';
+      // One vocabulary in the level column: the error type's "warning" is stored as "warn".
+      level = e.properties.level === 'warning' ? 'warn' : (e.properties.level ?? 'error');
       message = e.properties.message;
       errorType = text(e.properties.error_type);
       fingerprint = errorFingerprint(errorType, message, e.properties.stack);
@@ -171,7 +176,7 @@ export function toRow(e: FootprintEvent, meta: RequestMeta): StoredRow {
     referrer,
     referrer_domain: referrerDomain(referrer),
     ...campaign,
-    ip: text(ctx.ip) ?? meta.ip,
+    ip: (isRequest ? text(props.ip) : null) ?? text(ctx.ip) ?? meta.ip,
     user_agent: ua,
     ...uaInfo,
     method,

@@ -74,7 +74,7 @@ async function inflate(raw: Buffer, limit: BodyLimit): Promise<Buffer> {
 export async function readJsonBody(req: IncomingMessage, limit: BodyLimit): Promise<JsonBody> {
   const type = mediaType(req);
   if (!ACCEPTED_TYPES.has(type) && !type.endsWith('+json')) throw errors.unsupportedMediaType(type);
-  const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  const encoding = (req.headers['content-encoding'] || 'identity').trim().toLowerCase() || 'identity';
   if (encoding !== 'identity' && encoding !== 'gzip' && encoding !== 'x-gzip') throw errors.unsupportedEncoding(encoding);
   let buf = await readRaw(req, limit);
   if (encoding !== 'identity') buf = await inflate(buf, limit);

@@ -9,6 +9,7 @@ import { errors } from '../../errors.js';
 import type { KeyRing } from '../../projects/keys.js';
 import { decodeCursor, type EventFilter, type EventStore, MAX_PAGE } from '../../query/events.js';
 import { SinkUnavailableError } from '../../sinks/sink.js';
+import { parseIsoUtc } from '../../transforms/enrich/timestamp.js';
 import { credentialOf } from './auth.js';
 import { sendError, sendJson } from './respond.js';
 
@@ -28,10 +29,11 @@ export function requireAdmin(keys: KeyRing, req: IncomingMessage): void {
 function isoParam(q: URLSearchParams, name: string): string | undefined {
   const v = q.get(name);
   if (v === null) return undefined;
-  if (!/^\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d{2}:?\d{2})?$/.test(v) || Number.isNaN(Date.parse(v))) {
+  if (!/^\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d{2}:?\d{2})?$/.test(v) || Number.isNaN(parseIsoUtc(v))) {
     throw errors.invalidQuery(name, 'must be an ISO-8601 date or date-time, e.g. 2026-02-04T11:17:16Z');
   }
-  return new Date(v).toISOString();
+  // A date or date-time without a zone means UTC, as event timestamps do.
+  return new Date(parseIsoUtc(v)).toISOString();
 }
 
 export function parseEventFilter(q: URLSearchParams): EventFilter {
@@ -39,7 +41,7 @@ export function parseEventFilter(q: URLSearchParams): EventFilter {
     if (!PARAMS.has(name)) throw errors.invalidQuery(name, `is not a filter; use one of: ${[...PARAMS].join(', ')}`);
   }
   const limitRaw = q.get('limit');
-  const limit = limitRaw === null ? DEFAULT_PAGE : Number(limitRaw);
+  const limit = limitRaw === null ? DEFAULT_PAGE : /^\d{1,6}$/.test(limitRaw) ? Number(limitRaw) : Number.NaN;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
     throw errors.invalidQuery('limit', `must be a whole number from 1 to ${MAX_PAGE}`);
   }

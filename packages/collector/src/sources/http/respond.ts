@@ -5,7 +5,6 @@ import { FootprintError } from '../../errors.js';
 /** CORS: ingestion authenticates with keys, never cookies, so any origin may send. */
 export const CORS_HEADERS = {
   'access-control-allow-origin': '*',
-  'access-control-expose-headers': 'x-request-id',
 } as const;
 
 export const PREFLIGHT_HEADERS = {

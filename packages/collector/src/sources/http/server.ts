@@ -15,7 +15,25 @@ export interface HttpRoutes {
   health(): Promise<{ ok: boolean } & Record<string, unknown>>;
 }
 
-const SEGMENT_SINGLE = new Set(['track', 'page', 'identify', 'screen', 'group', 'alias']);
+/**
+ * Ingestion paths under /v1/ → kind and, for single events, the type. analytics.js 2.0
+ * (analytics-next) posts to one-letter paths (`/v1/t`, `/v1/p`, ... and `/v1/b` when
+ * batching), so those are accepted too.
+ */
+interface IngestTarget {
+  kind: IngestKind;
+  type?: string;
+}
+const INGEST_PATHS = new Map<string, IngestTarget>([
+  ['batch', { kind: 'batch' }],
+  ['import', { kind: 'batch' }],
+  ['b', { kind: 'batch' }],
+  ['e', { kind: 'beacon' }],
+]);
+for (const type of ['track', 'page', 'identify', 'screen', 'group', 'alias']) {
+  INGEST_PATHS.set(type, { kind: 'single', type });
+  INGEST_PATHS.set(type.charAt(0), { kind: 'single', type });
+}
 
 export interface HttpServer {
   server: Server;
@@ -65,12 +83,12 @@ export function createHttpServer(routes: HttpRoutes, log: Logger): HttpServer {
     }
     if (!path.startsWith('/v1/')) return sendError(res, errors.notFound(path));
     const name = path.slice(4);
-    const kind: IngestKind | undefined =
-      name === 'batch' || name === 'import' ? 'batch' : name === 'e' ? 'beacon' : SEGMENT_SINGLE.has(name) ? 'single' : undefined;
-    if (!kind) return sendError(res, errors.notFound(path));
+    const target = INGEST_PATHS.get(name);
+    if (!target) return sendError(res, errors.notFound(path));
+    const kind = target.kind;
     if (method !== 'POST') return notAllowed(res, method, 'POST');
     if (draining) return sendError(res, errors.shuttingDown());
-    return routes.ingest(req, res, kind, query, kind === 'single' ? name : undefined);
+    return routes.ingest(req, res, kind, query, target.type);
   }
 
   const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 30_000 }, (req, res) => {
