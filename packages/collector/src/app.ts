@@ -11,7 +11,11 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { LoaderLag } from './loader/lag.js';
 import { LOADER_DEFAULTS, WalLoader } from './loader/loader.js';
+import { compileMasker } from '@footprint/privacy';
 import { type LoadedKeys, loadKeys } from './projects/keys.js';
+import { type Settings, SettingsError, loadSettings } from './projects/settings.js';
+import { DailyVisitorSalt } from './transforms/enrich/visitor-id.js';
+import { type RowMasker, createRowMasker } from './transforms/mask.js';
 import { DuckDbDatabase } from './sinks/duckdb/database.js';
 import { DuckDbEventStore } from './sinks/duckdb/event-store.js';
 import { DuckDbSink } from './sinks/duckdb/sink.js';
@@ -32,6 +36,27 @@ export function dataPaths(dataDir: string) {
   };
 }
 
+/** Compiles each project's masking once, at start (a bad rule stops the start, naming it). */
+export function projectMaskers(keys: LoadedKeys, settings: Settings, dataDir: string): (projectId: string) => RowMasker {
+  const salt = new DailyVisitorSalt(dataDir);
+  const maskers = new Map<string, RowMasker>();
+  for (const p of keys.file.projects) {
+    const privacy = settings.privacyOf(p.id);
+    let masker: ReturnType<typeof compileMasker>;
+    try {
+      masker = compileMasker({ settings: privacy, secret: keys.ring.hashSecretOf(p.id) });
+    } catch (err) {
+      throw new SettingsError(`${settings.source ?? 'settings'}: projects.${p.id}.${(err as Error).message}`);
+    }
+    maskers.set(p.id, createRowMasker({ masker, cookielessVisitorId: privacy?.cookielessVisitorId ? salt : undefined }));
+  }
+  return (projectId) => {
+    const m = maskers.get(projectId);
+    if (!m) throw new Error(`no masking compiled for project ${projectId}`);
+    return m;
+  };
+}
+
 export interface RunningCollector {
   url: string;
   port: number;
@@ -43,6 +68,8 @@ export async function startCollector(config: Config, log: Logger): Promise<Runni
   const paths = dataPaths(config.dataDir);
   await mkdir(config.dataDir, { recursive: true });
   const keys = await loadKeys(config.dataDir, { writeKey: config.writeKey, adminToken: config.adminToken });
+  const settings = await loadSettings(config.configFile);
+  const maskerOf = projectMaskers(keys, settings, config.dataDir);
 
   const wal = await WalSegmentWriter.open({
     dir: paths.wal,
@@ -67,7 +94,7 @@ export async function startCollector(config: Config, log: Logger): Promise<Runni
   const store = new DuckDbEventStore(db);
   const http = createHttpServer(
     {
-      ingest: createIngestHandler({ keys: keys.ring, wal, trustedProxies: trustedProxies(config.trustedProxies) }),
+      ingest: createIngestHandler({ keys: keys.ring, wal, trustedProxies: trustedProxies(config.trustedProxies), maskerOf }),
       listEvents: createReadHandler(keys.ring, store),
       async health() {
         const status = loader.status();

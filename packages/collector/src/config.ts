@@ -15,6 +15,7 @@
  * | FOOTPRINT_WAL_SEGMENT_AGE_MS  | 3600000        |
  * | FOOTPRINT_DUCKDB_MEMORY       | 1GB            |
  * | FOOTPRINT_DUCKDB_THREADS      | 2              |
+ * | FOOTPRINT_CONFIG              | ./footprint.config.json (if present) |
  */
 import { resolve } from 'node:path';
 import { WAL_DEFAULTS } from './wal/writer.js';
@@ -31,6 +32,8 @@ export interface Config {
   walSegmentAgeMs: number;
   duckdbMemory: string;
   duckdbThreads: number;
+  /** Project settings file (privacy, retention); undefined means the default location. */
+  configFile: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -82,5 +85,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     walSegmentAgeMs: int(env, 'FOOTPRINT_WAL_SEGMENT_AGE_MS', WAL_DEFAULTS.maxSegmentAgeMs, 1000, 7 * 24 * 3600 * 1000),
     duckdbMemory: memory,
     duckdbThreads: int(env, 'FOOTPRINT_DUCKDB_THREADS', 2, 1, 256),
+    configFile: env.FOOTPRINT_CONFIG || undefined,
   };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type InProcess, startInProcess, trackEvent, WRITE_KEY } from './support/collector.js';
+import { type InProcess, rawIpSettings, startInProcess, trackEvent, WRITE_KEY } from './support/collector.js';
 import { barrier, jsonHeaders, send, storedEvents, waitForId, waitForIds } from './support/http-client.js';
 import { USER_AGENTS } from './support/samples.js';
 
@@ -10,7 +10,8 @@ const HOUR = 3_600_000;
 describe('enrichment visible through the read API', () => {
   let fp: InProcess;
   before(async () => {
-    fp = await startInProcess();
+    // Addresses are kept raw here to see which one is chosen; privacy.test.ts covers masking.
+    fp = await startInProcess({ FOOTPRINT_CONFIG: await rawIpSettings() });
   });
   after(async () => {
     await fp.dispose();
@@ -393,7 +394,7 @@ describe('enrichment visible through the read API', () => {
 describe('X-Forwarded-For through a trusted proxy', () => {
   let fp: InProcess;
   before(async () => {
-    fp = await startInProcess({ FOOTPRINT_TRUSTED_PROXIES: '127.0.0.1, 10.0.0.0/8' });
+    fp = await startInProcess({ FOOTPRINT_TRUSTED_PROXIES: '127.0.0.1, 10.0.0.0/8', FOOTPRINT_CONFIG: await rawIpSettings() });
   });
   after(async () => {
     await fp.dispose();

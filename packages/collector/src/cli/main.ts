@@ -8,13 +8,14 @@
 import { Command, Option } from 'commander';
 import { startCollector } from '../app.js';
 import { ConfigError, loadConfig } from '../config.js';
+import { SettingsError } from '../projects/settings.js';
 import { createLogger } from '../observability/logger.js';
 import { replay } from './replay.js';
 
 const program = new Command('footprint').description('Footprint: product analytics and backend events that lose nothing');
 
 function fail(err: unknown): never {
-  const message = err instanceof ConfigError ? err.message : err instanceof Error ? err.message : String(err);
+  const message = err instanceof ConfigError || err instanceof SettingsError ? err.message : err instanceof Error ? err.message : String(err);
   process.stderr.write(`footprint: ${message}\n`);
   process.exit(1);
 }

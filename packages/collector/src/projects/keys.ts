@@ -3,7 +3,7 @@
  * `<data>/keys.json` (mode 0600); a missing key is generated on first start and printed
  * once. FOOTPRINT_WRITE_KEY / FOOTPRINT_ADMIN_TOKEN override what the file holds.
  *
- *   { "adminToken": "...", "projects": [{ "id": "default", "writeKeys": ["..."] }] }
+ *   { "adminToken": "...", "projects": [{ "id": "default", "writeKeys": ["..."], "hashSecret": "..." }] }
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
@@ -12,6 +12,8 @@ import { join } from 'node:path';
 export interface ProjectKeys {
   id: string;
   writeKeys: string[];
+  /** Key of the project's keyed hash (privacy `hash` action); made on first start. */
+  hashSecret?: string;
 }
 
 export interface KeysFile {
@@ -25,6 +27,8 @@ export interface KeyRing {
   /** The project a write key belongs to, or undefined. */
   projectOf(writeKey: string): string | undefined;
   isAdmin(token: string): boolean;
+  /** The hash secret of a project (every known project has one). */
+  hashSecretOf(projectId: string): string;
 }
 
 export interface LoadedKeys {
@@ -69,6 +73,12 @@ export async function loadKeys(dataDir: string, env: { writeKey?: string; adminT
     def.writeKeys.push(generated.writeKey);
     changed = true;
   }
+  for (const p of file.projects) {
+    if (!p.hashSecret) {
+      p.hashSecret = randomBytes(32).toString('base64url');
+      changed = true;
+    }
+  }
   if (!env.adminToken && !file.adminToken) {
     generated.adminToken = newKey('fp_admin');
     file.adminToken = generated.adminToken;
@@ -88,6 +98,11 @@ export async function loadKeys(dataDir: string, env: { writeKey?: string; adminT
     ring: {
       projectOf: (k) => byKey.get(k),
       isAdmin: (t) => safeEqual(t, admin),
+      hashSecretOf: (id) => {
+        const secret = file.projects.find((p) => p.id === id)?.hashSecret;
+        if (!secret) throw new Error(`project ${id} has no hash secret in keys.json`);
+        return secret;
+      },
     },
   };
 }

@@ -1,10 +1,13 @@
 /**
- * The transform chain of one request: validate → enrich, per event. Invalid events are
+ * The transform chain of one request: validate → enrich → mask, per event. Invalid events are
  * rejected one by one (the rest of a batch still goes through); accepted events become WAL
  * lines, serialized once here and never again on the way to disk.
  */
 import { formatBytes, LIMITS, type ValidationIssue, validateEvent } from '@footprint/schema';
 import type { StoredRow } from '../model/row.js';
+import { serializeRow } from '../model/serialize.js';
+import { errorFingerprint } from './enrich/error-fingerprint.js';
+import type { RowMasker } from './mask.js';
 import { type RequestMeta, toRow } from './to-row.js';
 
 export interface Rejection {
@@ -21,6 +24,15 @@ export interface IngestResult {
   rejected: Rejection[];
 }
 
+function tooLarge(index: number, at: string): Rejection {
+  return {
+    index,
+    code: 'event_too_large',
+    path: at,
+    message: `${at || 'the event'} is larger than ${formatBytes(LIMITS.maxEventBytes)} (limit maxEventBytes)`,
+  };
+}
+
 /** Keeps error texts short when a hostile key or value would make them huge. */
 function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}…`;
@@ -32,7 +44,13 @@ function clip(text: string, max: number): string {
  *   whole body could hold one over the per-event limit.
  * @param prefix path prefix for errors (`batch` for batches, empty for single events).
  */
-export function ingestEvents(events: readonly unknown[], meta: RequestMeta, bodyBytes: number, prefix: string): IngestResult {
+export function ingestEvents(
+  events: readonly unknown[],
+  meta: RequestMeta,
+  bodyBytes: number,
+  prefix: string,
+  mask?: RowMasker,
+): IngestResult {
   const measure = bodyBytes > LIMITS.maxEventBytes;
   const rejected: Rejection[] = [];
   let lines = '';
@@ -49,17 +67,19 @@ export function ingestEvents(events: readonly unknown[], meta: RequestMeta, body
       rejected.push({ index: i, code: result.issue.code, path: clip(path, 200), message: clip(message, 400) });
       continue;
     }
-    if (measure && Buffer.byteLength(JSON.stringify(raw)) > LIMITS.maxEventBytes) {
-      rejected.push({
-        index: i,
-        code: 'event_too_large',
-        path: at,
-        message: `${at || 'the event'} is larger than ${formatBytes(LIMITS.maxEventBytes)} (limit maxEventBytes)`,
-      });
+    const row: StoredRow = toRow(result.event, meta);
+    mask?.(row, meta);
+    if (row.type === 'error') {
+      row.error_fingerprint = errorFingerprint(row.error_type, row.message, (row.properties as { stack?: unknown } | null)?.stack);
+    }
+    const line = serializeRow(row);
+    // The stored line holds the whole event (less masked-away secrets), so a short line
+    // proves the event is under the limit without serializing it again.
+    if (measure && line.length * 3 > LIMITS.maxEventBytes && Buffer.byteLength(JSON.stringify(raw)) > LIMITS.maxEventBytes) {
+      rejected.push(tooLarge(i, at));
       continue;
     }
-    const row: StoredRow = toRow(result.event, meta);
-    lines += `${JSON.stringify(row)}\n`;
+    lines += `${line}\n`;
     accepted++;
   }
   return { lines, accepted, rejected };

@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FootprintEvent } from '@footprint/schema';
 import type { StoredRow } from '../model/row.js';
-import { errorFingerprint } from './enrich/error-fingerprint.js';
 import { campaignOf, parseUrl, referrerDomain } from './enrich/page-url.js';
 import { eventTime } from './enrich/timestamp.js';
 import { parseUserAgent } from './enrich/user-agent.js';
@@ -90,7 +89,6 @@ export function toRow(e: FootprintEvent, meta: RequestMeta): StoredRow {
   let status: number | null = null;
   let duration: number | null = null;
   let errorType: string | null = null;
-  let fingerprint: string | null = null;
 
   switch (e.type) {
     case 'track':
@@ -113,7 +111,6 @@ export function toRow(e: FootprintEvent, meta: RequestMeta): StoredRow {
       level = e.properties.level === 'warning' ? 'warn' : (e.properties.level ?? 'error');
       message = e.properties.message;
       errorType = text(e.properties.error_type);
-      fingerprint = errorFingerprint(errorType, message, e.properties.stack);
       break;
     case 'log':
       level = e.properties.level;
@@ -175,16 +172,28 @@ export function toRow(e: FootprintEvent, meta: RequestMeta): StoredRow {
     title: text(page.title) ?? text(props.title),
     referrer,
     referrer_domain: referrerDomain(referrer),
-    ...campaign,
+    utm_source: campaign.utm_source,
+    utm_medium: campaign.utm_medium,
+    utm_campaign: campaign.utm_campaign,
+    utm_term: campaign.utm_term,
+    utm_content: campaign.utm_content,
     ip: (isRequest ? text(props.ip) : null) ?? text(ctx.ip) ?? meta.ip,
     user_agent: ua,
-    ...uaInfo,
+    browser: uaInfo.browser,
+    browser_version: uaInfo.browser_version,
+    os: uaInfo.os,
+    os_version: uaInfo.os_version,
+    device_type: uaInfo.device_type,
+    device_vendor: uaInfo.device_vendor,
+    device_model: uaInfo.device_model,
+    is_bot: uaInfo.is_bot,
     method,
     route,
     status,
     duration_ms: duration,
     error_type: errorType,
-    error_fingerprint: fingerprint,
+    // Computed after masking (see ingest.ts), so the grouping never reads raw personal data.
+    error_fingerprint: null,
     library_name: text(library.name),
     library_version: text(library.version),
     properties: 'properties' in e && e.properties ? (e.properties as Dict) : null,

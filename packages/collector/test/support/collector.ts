@@ -3,7 +3,7 @@
  * process (fast, for endpoint tests) or as a child process (for kill -9 and signal tests).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,18 @@ export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.u
 
 export async function tempDataDir(prefix = 'fp-test-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
+}
+
+/**
+ * Writes a settings file that keeps client addresses raw (allow-listed), for tests of how
+ * the address is chosen; masking itself is tested with the defaults.
+ */
+export async function rawIpSettings(dir?: string): Promise<string> {
+  const where = dir ?? (await tempDataDir('fp-settings-'));
+  const file = join(where, 'footprint.config.json');
+  const allow = ['ip', 'context.ip', 'properties.ip'];
+  await writeFile(file, JSON.stringify({ projects: { default: { privacy: { allow } } } }));
+  return file;
 }
 
 export interface InProcess extends RunningCollector {

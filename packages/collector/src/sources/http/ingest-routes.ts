@@ -14,6 +14,7 @@ import { errors, type FootprintError } from '../../errors.js';
 import type { KeyRing } from '../../projects/keys.js';
 import { clientIp, type TrustedProxies } from '../../transforms/enrich/client-ip.js';
 import { type IngestResult, ingestEvents } from '../../transforms/ingest.js';
+import type { RowMasker } from '../../transforms/mask.js';
 import type { RequestMeta } from '../../transforms/to-row.js';
 import type { WalSegmentWriter } from '../../wal/writer.js';
 import { credentialOf } from './auth.js';
@@ -24,6 +25,8 @@ export interface IngestDeps {
   keys: KeyRing;
   wal: WalSegmentWriter;
   trustedProxies: TrustedProxies;
+  /** The masking of each project, applied to every row before the WAL. */
+  maskerOf: (projectId: string) => RowMasker;
 }
 
 export type IngestKind = 'batch' | 'single' | 'beacon';
@@ -102,7 +105,7 @@ export function createIngestHandler(deps: IngestDeps) {
       if (kind === 'batch') {
         const events = batchEvents(body.value);
         if (events.length > LIMITS.maxBatchEvents) throw errors.tooManyEvents(LIMITS.maxBatchEvents);
-        const result = ingestEvents(events, meta, body.bytes, 'batch');
+        const result = ingestEvents(events, meta, body.bytes, 'batch', deps.maskerOf(project));
         await commit(deps, result);
         if (result.accepted === 0 && result.rejected.length > 0) {
           const first = result.rejected[0] as (typeof result.rejected)[0];
@@ -128,7 +131,7 @@ export function createIngestHandler(deps: IngestDeps) {
           throw errors.invalidBody(`type must be "${segmentType}" on /v1/${segmentType} (or left out)`, 'type');
         }
       }
-      const result = ingestEvents([event], meta, body.bytes, '');
+      const result = ingestEvents([event], meta, body.bytes, '', deps.maskerOf(project));
       const rejection = result.rejected[0];
       if (rejection) {
         const status = rejection.code === 'event_too_large' ? 413 : 400;

@@ -2,6 +2,7 @@
  * Page URL and referrer enrichment: host, path, UTM parameters (from `context.campaign`
  * first, else the page URL's query string) and the referrer's domain.
  */
+import { BoundedCache } from './bounded-cache.js';
 
 export interface Campaign {
   utm_source: string | null;
@@ -19,9 +20,15 @@ export interface ParsedUrl {
 
 const NONE: ParsedUrl = { host: null, path: null, params: null };
 
-/** Parses an absolute URL; anything unparsable yields nulls rather than an error. */
+const urls = new BoundedCache<ParsedUrl>(2048, parseUncached);
+
+/** Parses an absolute URL (memoised: pages repeat); anything unparsable yields nulls. */
 export function parseUrl(url: unknown): ParsedUrl {
   if (typeof url !== 'string' || url === '') return NONE;
+  return urls.get(url);
+}
+
+function parseUncached(url: string): ParsedUrl {
   try {
     const u = new URL(url);
     return { host: u.hostname || null, path: u.pathname || null, params: u.search ? u.searchParams : null };
@@ -32,6 +39,7 @@ export function parseUrl(url: unknown): ParsedUrl {
 
 /** The domain of a referrer URL, without a leading `www.`; null when absent or unparsable. */
 export function referrerDomain(referrer: unknown): string | null {
+  if (typeof referrer !== 'string' || referrer === '') return null;
   const { host } = parseUrl(referrer);
   if (!host) return null;
   return host.startsWith('www.') ? host.slice(4) : host;

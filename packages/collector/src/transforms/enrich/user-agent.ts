@@ -5,6 +5,7 @@
  */
 import { isbot } from 'isbot';
 import { UAParser } from 'ua-parser-js';
+import { BoundedCache } from './bounded-cache.js';
 
 export interface UserAgentInfo {
   browser: string | null;
@@ -28,14 +29,14 @@ const EMPTY: UserAgentInfo = {
   is_bot: false,
 };
 
-const CACHE_LIMIT = 4096;
-const cache = new Map<string, UserAgentInfo>();
+const cache = new BoundedCache<UserAgentInfo>(4096, parseUncached);
 
 /** Parses a User-Agent header into browser, OS and device, and flags crawlers and tools. */
 export function parseUserAgent(ua: string | null | undefined): UserAgentInfo {
-  if (!ua) return EMPTY;
-  const hit = cache.get(ua);
-  if (hit) return hit;
+  return ua ? cache.get(ua) : EMPTY;
+}
+
+function parseUncached(ua: string): UserAgentInfo {
   const r = new UAParser(ua).getResult();
   const bot = isbot(ua);
   const info: UserAgentInfo = {
@@ -49,7 +50,5 @@ export function parseUserAgent(ua: string | null | undefined): UserAgentInfo {
     device_model: r.device.model ?? null,
     is_bot: bot,
   };
-  if (cache.size >= CACHE_LIMIT) cache.clear();
-  cache.set(ua, info);
   return info;
 }
