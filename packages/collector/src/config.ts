@@ -14,7 +14,7 @@
  * | FOOTPRINT_WAL_SEGMENT_BYTES   | 67108864       |
  * | FOOTPRINT_WAL_SEGMENT_AGE_MS  | 3600000        |
  * | FOOTPRINT_DUCKDB_MEMORY       | 1GB            |
- * | FOOTPRINT_DUCKDB_THREADS      | 2              |
+ * | FOOTPRINT_DUCKDB_THREADS      | 1              |
  * | FOOTPRINT_CONFIG              | ./footprint.config.json (if present) |
  */
 import { resolve } from 'node:path';
@@ -84,7 +84,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     walSegmentBytes: int(env, 'FOOTPRINT_WAL_SEGMENT_BYTES', WAL_DEFAULTS.maxSegmentBytes, 4096, 2 ** 31),
     walSegmentAgeMs: int(env, 'FOOTPRINT_WAL_SEGMENT_AGE_MS', WAL_DEFAULTS.maxSegmentAgeMs, 1000, 7 * 24 * 3600 * 1000),
     duckdbMemory: memory,
-    duckdbThreads: int(env, 'FOOTPRINT_DUCKDB_THREADS', 2, 1, 256),
+    // One thread by default: the other core serves HTTP; loading keeps up in the background.
+    duckdbThreads: int(env, 'FOOTPRINT_DUCKDB_THREADS', 1, 1, 256),
     configFile: env.FOOTPRINT_CONFIG || undefined,
   };
 }

@@ -63,6 +63,39 @@ function extraOf(e: Dict): Dict | null {
   return extra;
 }
 
+/**
+ * `context` as stored: what the row's columns already hold (page url, path, title and
+ * referrer, the user agent, the ip, a campaign fully mapped to utm_*, the library) is not
+ * written twice. Values that differ from their column are kept.
+ */
+function residualContext(ctx: Dict, row: { url: string | null; path: string | null; title: string | null; referrer: string | null; ua: string | null; ip: string | null }): Dict | null {
+  let out: Dict | null = null;
+  for (const key in ctx) {
+    const v = ctx[key];
+    if (key === 'userAgent' && v === row.ua) continue;
+    if (key === 'ip' && v === row.ip) continue;
+    if (key === 'library' && isDict(v) && Object.keys(v).every((k) => k === 'name' || k === 'version')) continue;
+    if (key === 'campaign' && isDict(v) && Object.keys(v).every((k) => CAMPAIGN_KEYS.has(k))) continue;
+    if (key === 'page' && isDict(v)) {
+      const page: Dict = {};
+      let kept = false;
+      for (const pk in v) {
+        const pv = v[pk];
+        if ((pk === 'url' && pv === row.url) || (pk === 'path' && pv === row.path) || (pk === 'title' && pv === row.title) || (pk === 'referrer' && pv === row.referrer)) continue;
+        page[pk] = pv;
+        kept = true;
+      }
+      if (kept) (out ??= {}).page = page;
+      continue;
+    }
+    (out ??= {})[key] = v;
+  }
+  return out;
+}
+
+const CAMPAIGN_KEYS = new Set(['source', 'medium', 'name', 'term', 'content']);
+const isDict = (v: unknown): v is Dict => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 export function toRow(e: FootprintEvent, meta: RequestMeta): StoredRow {
   const ctx = (e.context ?? {}) as Dict;
   const props = ('properties' in e ? (e.properties as Dict | undefined) : undefined) ?? {};
@@ -149,6 +182,8 @@ export function toRow(e: FootprintEvent, meta: RequestMeta): StoredRow {
   }
 
   const raw = e as Dict;
+  const title = text(page.title) ?? text(props.title);
+  const ip = (isRequest ? text(props.ip) : null) ?? text(ctx.ip) ?? meta.ip;
   return {
     id: idText(e.messageId) ?? randomUUID(),
     project_id: meta.projectId,
@@ -169,7 +204,7 @@ export function toRow(e: FootprintEvent, meta: RequestMeta): StoredRow {
     url: pageUrl,
     host: parsed.host,
     path,
-    title: text(page.title) ?? text(props.title),
+    title,
     referrer,
     referrer_domain: referrerDomain(referrer),
     utm_source: campaign.utm_source,
@@ -177,7 +212,7 @@ export function toRow(e: FootprintEvent, meta: RequestMeta): StoredRow {
     utm_campaign: campaign.utm_campaign,
     utm_term: campaign.utm_term,
     utm_content: campaign.utm_content,
-    ip: (isRequest ? text(props.ip) : null) ?? text(ctx.ip) ?? meta.ip,
+    ip,
     user_agent: ua,
     browser: uaInfo.browser,
     browser_version: uaInfo.browser_version,
@@ -198,7 +233,7 @@ export function toRow(e: FootprintEvent, meta: RequestMeta): StoredRow {
     library_version: text(library.version),
     properties: 'properties' in e && e.properties ? (e.properties as Dict) : null,
     traits: 'traits' in e && e.traits ? (e.traits as Dict) : null,
-    context: e.context ? (e.context as Dict) : null,
+    context: e.context ? residualContext(ctx, { url: pageUrl, path, title, referrer, ua, ip }) : null,
     extra: extraOf(raw),
   };
 }
