@@ -6,23 +6,31 @@
  */
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { compileMasker } from '@footprint/privacy';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import { type ErasureContext, erase, type StoredIdOf } from './governance/erasure.js';
+import { type RetentionContext, runRetention } from './governance/retention.js';
+import { MaintenanceQueue, RetentionScheduler } from './governance/scheduler.js';
 import { LoaderLag } from './loader/lag.js';
 import { LOADER_DEFAULTS, WalLoader } from './loader/loader.js';
-import { compileMasker } from '@footprint/privacy';
 import { type LoadedKeys, loadKeys } from './projects/keys.js';
-import { type Settings, SettingsError, loadSettings } from './projects/settings.js';
-import { DailyVisitorSalt } from './transforms/enrich/visitor-id.js';
-import { type RowMasker, createRowMasker } from './transforms/mask.js';
+import { loadSettings, type Settings, SettingsError } from './projects/settings.js';
+import type { EventStore } from './query/events.js';
 import { DuckDbDatabase } from './sinks/duckdb/database.js';
 import { DuckDbEventStore } from './sinks/duckdb/event-store.js';
+import { DuckDbGovernanceStore } from './sinks/duckdb/governance.js';
 import { DuckDbSink } from './sinks/duckdb/sink.js';
+import { createBrowserScriptHandler, loadBrowserScript } from './sources/http/browser-script.js';
+import { createErasureHandler } from './sources/http/erasure-routes.js';
 import { createIngestHandler } from './sources/http/ingest-routes.js';
 import { createReadHandler } from './sources/http/read-routes.js';
 import { createHttpServer } from './sources/http/server.js';
+import { createOtlpLogsHandler } from './sources/otlp/logs-route.js';
 import { trustedProxies } from './transforms/enrich/client-ip.js';
+import { DailyVisitorSalt } from './transforms/enrich/visitor-id.js';
+import { createRowMasker, type RowMasker } from './transforms/mask.js';
 import { WalReader } from './wal/reader.js';
 import { WalSegmentWriter } from './wal/writer.js';
 
@@ -33,13 +41,30 @@ export function dataPaths(dataDir: string) {
     duckdb: join(dataDir, 'footprint.duckdb'),
     scratch: join(dataDir, 'tmp'),
     quarantine: join(dataDir, 'quarantine.jsonl'),
+    audit: join(dataDir, 'audit.jsonl'),
   };
 }
 
-/** Compiles each project's masking once, at start (a bad rule stops the start, naming it). */
-export function projectMaskers(keys: LoadedKeys, settings: Settings, dataDir: string): (projectId: string) => RowMasker {
+/** The archive folder for expired WAL segments, or null; a relative path is inside the data folder. */
+export function archiveDirOf(settings: Pick<Settings, 'archiveDir'>, dataDir: string): string | null {
+  return settings.archiveDir === null ? null : resolve(dataDir, settings.archiveDir);
+}
+
+/** Every project the collector knows by configuration: write keys and settings. */
+export function configuredProjects(keys: Pick<LoadedKeys, 'file'>, settings: Pick<Settings, 'file'>): string[] {
+  return [...new Set([...keys.file.projects.map((p) => p.id), ...Object.keys(settings.file.projects ?? {})])];
+}
+
+/** Each project's masking, compiled once at start (a bad rule stops the start, naming it). */
+export interface ProjectMasking {
+  rowMasker(projectId: string): RowMasker;
+  /** The stored forms of a raw id (it may be stored hashed), for erasure. */
+  storedIdOf: StoredIdOf;
+}
+
+export function projectMaskers(keys: LoadedKeys, settings: Settings, dataDir: string): ProjectMasking {
   const salt = new DailyVisitorSalt(dataDir);
-  const maskers = new Map<string, RowMasker>();
+  const maskers = new Map<string, { row: RowMasker; identity: (id: string) => string }>();
   for (const p of keys.file.projects) {
     const privacy = settings.privacyOf(p.id);
     let masker: ReturnType<typeof compileMasker>;
@@ -48,13 +73,29 @@ export function projectMaskers(keys: LoadedKeys, settings: Settings, dataDir: st
     } catch (err) {
       throw new SettingsError(`${settings.source ?? 'settings'}: projects.${p.id}.${(err as Error).message}`);
     }
-    maskers.set(p.id, createRowMasker({ masker, cookielessVisitorId: privacy?.cookielessVisitorId ? salt : undefined }));
+    maskers.set(p.id, {
+      row: createRowMasker({ masker, cookielessVisitorId: privacy?.cookielessVisitorId ? salt : undefined }),
+      identity: masker.identity,
+    });
   }
-  return (projectId) => {
+  const of = (projectId: string) => {
     const m = maskers.get(projectId);
     if (!m) throw new Error(`no masking compiled for project ${projectId}`);
     return m;
   };
+  return {
+    rowMasker: (projectId) => of(projectId).row,
+    storedIdOf: (projectId, rawId) => (maskers.has(projectId) ? [...new Set([rawId, of(projectId).identity(rawId)])] : [rawId]),
+  };
+}
+
+export interface CollectorOptions {
+  /** The stored forms of a raw user or anonymous id, for erasure (masking may store ids hashed). */
+  storedIdOf?: StoredIdOf;
+  /** Clock of retention runs. */
+  now?: () => number;
+  /** The browser SDK script served at /fp.js; default: @footprint/browser's dist/fp.js. */
+  browserScriptFile?: string;
 }
 
 export interface RunningCollector {
@@ -64,12 +105,12 @@ export interface RunningCollector {
   stop(): Promise<void>;
 }
 
-export async function startCollector(config: Config, log: Logger): Promise<RunningCollector> {
+export async function startCollector(config: Config, log: Logger, options: CollectorOptions = {}): Promise<RunningCollector> {
   const paths = dataPaths(config.dataDir);
   await mkdir(config.dataDir, { recursive: true });
   const keys = await loadKeys(config.dataDir, { writeKey: config.writeKey, adminToken: config.adminToken });
   const settings = await loadSettings(config.configFile);
-  const maskerOf = projectMaskers(keys, settings, config.dataDir);
+  const masking = projectMaskers(keys, settings, config.dataDir);
 
   const wal = await WalSegmentWriter.open({
     dir: paths.wal,
@@ -91,11 +132,75 @@ export async function startCollector(config: Config, log: Logger): Promise<Runni
   });
   loader.start();
 
-  const store = new DuckDbEventStore(db);
+  // Retention and erasure: one at a time, database writes between two loader chunks.
+  const governance = new DuckDbGovernanceStore(db);
+  const maintenance = new MaintenanceQueue();
+  const archiveDir = archiveDirOf(settings, config.dataDir);
+  const now = options.now ?? Date.now;
+  const retentionContext: RetentionContext = {
+    walDir: paths.wal,
+    archiveDir,
+    store: governance,
+    settings,
+    knownProjects: configuredProjects(keys, settings),
+    checkpoint: () => loader.open(),
+    exclusive: (fn) => loader.exclusive(fn),
+  };
+  const retention = new RetentionScheduler({
+    intervalMs: settings.intervalMinutes * 60_000,
+    run: () => maintenance.run(() => runRetention(retentionContext, { now: now() })),
+    log,
+    now,
+  });
+  retention.start();
+  const erasureContext: ErasureContext = {
+    walDir: paths.wal,
+    quarantineFile: paths.quarantine,
+    auditFile: paths.audit,
+    archiveDir,
+    store: governance,
+    storedIdOf: options.storedIdOf ?? masking.storedIdOf,
+    // Later appends go to a new segment; everything before it is loaded before any rewrite.
+    async settle() {
+      const seq = await wal.rotate();
+      await loader.drain(undefined, seq);
+      return seq;
+    },
+    checkpoint: () => loader.open(),
+    // The database file is swapped during an erasure: the loader lets go of its connection.
+    exclusive: (fn) =>
+      loader.exclusive(async () => {
+        await sink.close();
+        try {
+          return await fn();
+        } finally {
+          await sink
+            .open()
+            .catch((err: unknown) => log.warn({ err }, 'reopening the database after an erasure failed; the loader retries'));
+        }
+      }),
+  };
+
+  const browserScript = await loadBrowserScript(options.browserScriptFile);
+  if (!browserScript) log.warn('the browser script is not built (packages/browser/dist/fp.js): GET /fp.js answers 503');
+
+  // Reads take turns with loads: DuckDB 1.5 was seen answering a query with values of other
+  // rows while the same table was being appended to from another connection, so a page is
+  // never read while a chunk is being loaded (a read waits for at most one chunk).
+  const events = new DuckDbEventStore(db, paths.scratch);
+  const store: EventStore = { listEvents: (filter) => loader.exclusive(() => events.listEvents(filter)) };
+  const ingestDeps = { keys: keys.ring, wal, trustedProxies: trustedProxies(config.trustedProxies), maskerOf: masking.rowMasker };
   const http = createHttpServer(
     {
-      ingest: createIngestHandler({ keys: keys.ring, wal, trustedProxies: trustedProxies(config.trustedProxies), maskerOf }),
+      ingest: createIngestHandler(ingestDeps),
+      otlpLogs: createOtlpLogsHandler(ingestDeps),
       listEvents: createReadHandler(keys.ring, store),
+      browserScript: createBrowserScriptHandler(browserScript),
+      erasure: createErasureHandler({
+        keys: keys.ring,
+        knowsProject: async (id) => configuredProjects(keys, settings).includes(id) || (await governance.projects()).includes(id),
+        erase: (target) => maintenance.run(() => erase(erasureContext, { ...target, actor: 'api' })),
+      }),
       async health() {
         const status = loader.status();
         const loaded = loader.checkpoint();
@@ -110,6 +215,7 @@ export async function startCollector(config: Config, log: Logger): Promise<Runni
           status: status.state === 'retrying' ? 'degraded' : 'ok',
           wal: { segment: wal.currentSeq(), durable_offset: wal.durable().offset, queued_bytes: wal.queuedBytes(), ...wal.stats },
           loader: { ...status, lag_bytes: lagBytes, lag_seconds: Number(lagSeconds.toFixed(3)), database_open: db.isOpen() },
+          retention: retention.status(),
         };
       },
     },
@@ -138,6 +244,8 @@ export async function startCollector(config: Config, log: Logger): Promise<Runni
         http.server.closeAllConnections();
       }, 10_000).unref();
     });
+    await retention.stop();
+    await maintenance.idle();
     await wal.close();
     await loader.stop();
     await sink.close();

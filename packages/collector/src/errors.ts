@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'wal_unavailable'
   | 'storage_unavailable'
   | 'shutting_down'
+  | 'script_unavailable'
   | 'internal';
 
 export class FootprintError extends Error {
@@ -98,4 +99,10 @@ export const errors = {
       { cause },
     ),
   shuttingDown: () => new FootprintError('shutting_down', 503, 'the collector is shutting down; retry shortly'),
+  scriptUnavailable: () =>
+    new FootprintError(
+      'script_unavailable',
+      503,
+      'the browser script is not built: run `npm run build` in the Footprint folder (it makes packages/browser/dist/fp.js), then restart the collector',
+    ),
 };

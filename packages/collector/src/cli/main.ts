@@ -4,18 +4,25 @@
  *
  *   footprint serve      start the collector (what `npm start` runs)
  *   footprint replay     rebuild the database from the WAL
+ *   footprint retention  delete events past their retention (--dry-run: only show)
+ *   footprint erase      erase every event of a user id or anonymous id
  */
 import { Command, Option } from 'commander';
-import { startCollector } from '../app.js';
+import { archiveDirOf, projectMaskers, startCollector } from '../app.js';
 import { ConfigError, loadConfig } from '../config.js';
-import { SettingsError } from '../projects/settings.js';
+import { checkErasureId, checkProjectId, ErasureInputError, type ErasureKind } from '../governance/erasure.js';
 import { createLogger } from '../observability/logger.js';
+import { loadKeys } from '../projects/keys.js';
+import { loadSettings, SettingsError } from '../projects/settings.js';
+import { eraseCommand } from './erase.js';
 import { replay } from './replay.js';
+import { formatRetention, retentionCommand } from './retention.js';
 
 const program = new Command('footprint').description('Footprint: product analytics and backend events that lose nothing');
 
 function fail(err: unknown): never {
-  const message = err instanceof ConfigError || err instanceof SettingsError ? err.message : err instanceof Error ? err.message : String(err);
+  const message =
+    err instanceof ConfigError || err instanceof SettingsError ? err.message : err instanceof Error ? err.message : String(err);
   process.stderr.write(`footprint: ${message}\n`);
   process.exit(1);
 }
@@ -68,12 +75,91 @@ program
         memoryLimit: config.duckdbMemory,
         threads: config.duckdbThreads,
         progress: opts.progress && process.stderr.isTTY,
+        settings: await loadSettings(config.configFile),
       },
       log,
     );
     process.stdout.write(
       `replayed ${report.segments} WAL segments (${(report.bytes / 1048576).toFixed(1)} MB): ${report.rows} events loaded` +
-        `${report.quarantined ? `, ${report.quarantined} lines set aside in quarantine.jsonl` : ''} in ${report.seconds.toFixed(1)} s\n`,
+        `${report.quarantined ? `, ${report.quarantined} lines set aside in quarantine.jsonl` : ''}` +
+        `${report.expired ? `, ${report.expired} past their retention removed again` : ''} in ${report.seconds.toFixed(1)} s\n`,
+    );
+  });
+
+program
+  .command('retention')
+  .description('delete events past their retention from the database and the WAL (stop the collector first; it does this itself)')
+  .addOption(new Option('--data-dir <dir>', 'data folder').env('FOOTPRINT_DATA_DIR'))
+  .option('--dry-run', 'only show what would be deleted, per project and type, and which WAL segments would go')
+  .option('--no-progress', 'do not draw a progress bar')
+  .action(async (opts: { dataDir?: string; dryRun?: boolean; progress: boolean }) => {
+    const config = loadConfig({ ...process.env, FOOTPRINT_DATA_DIR: opts.dataDir ?? process.env.FOOTPRINT_DATA_DIR });
+    const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+    const settings = await loadSettings(config.configFile);
+    const report = await retentionCommand(
+      {
+        dataDir: config.dataDir,
+        memoryLimit: config.duckdbMemory,
+        threads: config.duckdbThreads,
+        settings,
+        dryRun: opts.dryRun === true,
+        progress: opts.progress && process.stderr.isTTY,
+      },
+      log,
+    );
+    process.stdout.write(formatRetention(report, archiveDirOf(settings, config.dataDir)));
+  });
+
+program
+  .command('erase')
+  .description('erase every event of a user id (and its anonymous ids) or of an anonymous id: database, WAL, archive, quarantine')
+  .option('--user <id>', 'the user id, as your application knows it')
+  .option('--anonymous-id <id>', 'an anonymous id')
+  .option('--project <id>', 'the project', 'default')
+  .addOption(new Option('--data-dir <dir>', 'data folder').env('FOOTPRINT_DATA_DIR'))
+  .action(async (opts: { user?: string; anonymousId?: string; project: string; dataDir?: string }) => {
+    let kind: ErasureKind;
+    let id: string;
+    let project: string;
+    try {
+      if (opts.user !== undefined && opts.anonymousId !== undefined)
+        throw new ErasureInputError('--anonymous-id', 'give either --user or --anonymous-id, not both');
+      if (opts.user === undefined && opts.anonymousId === undefined)
+        throw new ErasureInputError('--user', '--user <id> or --anonymous-id <id> is required');
+      kind = opts.user !== undefined ? 'user_id' : 'anonymous_id';
+      id = checkErasureId(opts.user ?? opts.anonymousId, kind === 'user_id' ? '--user' : '--anonymous-id');
+      project = checkProjectId(opts.project, '--project');
+    } catch (err) {
+      return fail(err);
+    }
+    const config = loadConfig({ ...process.env, FOOTPRINT_DATA_DIR: opts.dataDir ?? process.env.FOOTPRINT_DATA_DIR });
+    const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+    const settings = await loadSettings(config.configFile);
+    const report = await eraseCommand(
+      {
+        dataDir: config.dataDir,
+        memoryLimit: config.duckdbMemory,
+        threads: config.duckdbThreads,
+        walSegmentBytes: config.walSegmentBytes,
+        walSegmentAgeMs: config.walSegmentAgeMs,
+        settings,
+        projectId: project,
+        kind,
+        id,
+        storedIdOf: projectMaskers(
+          await loadKeys(config.dataDir, { writeKey: config.writeKey, adminToken: config.adminToken }),
+          settings,
+          config.dataDir,
+        ).storedIdOf,
+      },
+      log,
+    );
+    process.stdout.write(
+      `erasure ${report.erasure_id} (project ${report.project}): ${report.rows_deleted} events deleted from the database` +
+        `${report.linked_ids ? ` (with ${report.linked_ids} linked anonymous ids)` : ''}; ` +
+        `WAL: ${report.wal.lines_removed} lines removed from ${report.wal.segments_rewritten} segments; ` +
+        `archive: ${report.archive.lines_removed} lines from ${report.archive.files_rewritten} files; ` +
+        `quarantine: ${report.quarantine.lines_removed} lines; recorded in audit.jsonl (${report.seconds.toFixed(1)} s)\n`,
     );
   });
 

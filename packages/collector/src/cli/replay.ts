@@ -3,25 +3,34 @@
  * lost. It loads into a new file beside the old one and swaps it in only when complete, so
  * an interrupted replay leaves the previous database as it was. Loading is the collector's
  * own loader, so the result equals what the running collector built, row for row.
+ *
+ * Retention is applied to the rebuilt database before it is swapped in: the WAL keeps whole
+ * days until the longest retention has passed, so it can hold events whose own type's
+ * retention is over, and a replay must not bring those back.
  */
 import { rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
-import cliProgress from 'cli-progress';
 import type { Logger } from 'pino';
 import { dataPaths } from '../app.js';
+import { type RetentionSettings, retentionPlan } from '../governance/retention.js';
 import { LOADER_DEFAULTS, WalLoader } from '../loader/loader.js';
 import { DuckDbDatabase } from '../sinks/duckdb/database.js';
+import { DuckDbGovernanceStore } from '../sinks/duckdb/governance.js';
 import { DuckDbSink } from '../sinks/duckdb/sink.js';
 import { WalReader } from '../wal/reader.js';
 import { repairSegment } from '../wal/recovery.js';
-import { fileSize, listSegments, syncDir } from '../wal/segments.js';
+import { listSegments, syncDir } from '../wal/segments.js';
+import { assertNotInUse, configuredProjectsOffline, megabytes, progressBar } from './common.js';
 
 export interface ReplayOptions {
   dataDir: string;
   memoryLimit: string;
   threads: number;
   progress: boolean;
+  /** Retention applied to the rebuilt database (project settings). */
+  settings: RetentionSettings;
+  /** The time retention is evaluated at. */
+  now?: number;
 }
 
 export interface ReplayReport {
@@ -29,24 +38,15 @@ export interface ReplayReport {
   bytes: number;
   rows: number;
   quarantined: number;
+  /** Loaded events removed again because their retention is over. */
+  expired: number;
   seconds: number;
-}
-
-/** Fails with a clear message when a running collector holds the database. */
-async function assertNotInUse(path: string): Promise<void> {
-  if ((await fileSize(path)) === 0) return;
-  try {
-    const probe = await DuckDBInstance.create(path, { access_mode: 'READ_WRITE' });
-    probe.closeSync();
-  } catch (err) {
-    throw new Error(`${path} is in use (${(err as Error).message.split('\n')[0]}); stop the collector before replaying`, { cause: err });
-  }
 }
 
 export async function replay(opts: ReplayOptions, log: Logger): Promise<ReplayReport> {
   const started = Date.now();
   const paths = dataPaths(opts.dataDir);
-  await assertNotInUse(paths.duckdb);
+  await assertNotInUse(paths.duckdb, 'stop the collector before replaying');
   const segments = await listSegments(paths.wal);
   const last = segments.at(-1);
   if (last) await repairSegment(last.path);
@@ -61,20 +61,20 @@ export async function replay(opts: ReplayOptions, log: Logger): Promise<ReplayRe
   const total = await reader.bytesAfter({ seq: 0, offset: 0 });
   const loader = new WalLoader(reader, sink, { ...LOADER_DEFAULTS, quarantineFile: paths.quarantine }, log);
 
-  const bar = opts.progress
-    ? new cliProgress.SingleBar(
-        { format: 'replay [{bar}] {percentage}% | {value}/{total} MB | eta {eta}s', hideCursor: true },
-        cliProgress.Presets.shades_classic,
-      )
-    : undefined;
-  const mb = (b: number): number => Math.round((b / 1048576) * 10) / 10;
+  const bar = progressBar('replay', opts.progress);
   let done = 0;
-  bar?.start(mb(total), 0);
+  let expired = 0;
+  bar?.start(megabytes(total), 0);
   try {
     await loader.drain((bytes) => {
       done += bytes;
-      bar?.update(mb(done));
+      bar?.update(megabytes(done));
     });
+    bar?.stop();
+    const store = new DuckDbGovernanceStore(db);
+    const projects = new Set([...(await configuredProjectsOffline(opts.dataDir, opts.settings)), ...(await store.projects())]);
+    const { plan } = retentionPlan(opts.settings, [...projects], opts.now ?? Date.now());
+    expired = (await store.deleteDue(plan)).reduce((n, c) => n + c.rows, 0);
   } finally {
     bar?.stop();
     await sink.close();
@@ -89,6 +89,7 @@ export async function replay(opts: ReplayOptions, log: Logger): Promise<ReplayRe
     bytes: total,
     rows: stats.rows,
     quarantined: stats.quarantined,
+    expired,
     seconds: (Date.now() - started) / 1000,
   };
 }

@@ -68,7 +68,10 @@ function extraOf(e: Dict): Dict | null {
  * referrer, the user agent, the ip, a campaign fully mapped to utm_*, the library) is not
  * written twice. Values that differ from their column are kept.
  */
-function residualContext(ctx: Dict, row: { url: string | null; path: string | null; title: string | null; referrer: string | null; ua: string | null; ip: string | null }): Dict | null {
+function residualContext(
+  ctx: Dict,
+  row: { url: string | null; path: string | null; title: string | null; referrer: string | null; ua: string | null; ip: string | null },
+): Dict | null {
   let out: Dict | null = null;
   for (const key in ctx) {
     const v = ctx[key];
@@ -81,7 +84,13 @@ function residualContext(ctx: Dict, row: { url: string | null; path: string | nu
       let kept = false;
       for (const pk in v) {
         const pv = v[pk];
-        if ((pk === 'url' && pv === row.url) || (pk === 'path' && pv === row.path) || (pk === 'title' && pv === row.title) || (pk === 'referrer' && pv === row.referrer)) continue;
+        if (
+          (pk === 'url' && pv === row.url) ||
+          (pk === 'path' && pv === row.path) ||
+          (pk === 'title' && pv === row.title) ||
+          (pk === 'referrer' && pv === row.referrer)
+        )
+          continue;
         page[pk] = pv;
         kept = true;
       }

@@ -50,6 +50,7 @@ export class WalSegmentWriter extends EventEmitter<WalWriterEvents> {
   private offset = 0;
   private openedAt = 0;
   private pending: Pending[] = [];
+  private rotations: Array<{ resolve: (seq: number) => void; reject: (err: Error) => void }> = [];
   private flushing = false;
   private closed = false;
   private readonly now: () => number;
@@ -106,16 +107,45 @@ export class WalSegmentWriter extends EventEmitter<WalWriterEvents> {
     if (this.closed) return Promise.reject(new Error('the WAL is closed'));
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ data: lines, resolve, reject });
-      if (!this.flushing) {
-        this.flushing = true;
-        // Let the other requests of this event-loop turn join the same fsync.
-        setImmediate(() => void this.flushLoop());
-      }
+      this.kick();
     });
   }
 
+  /**
+   * Closes the segment being written (fsync'd) and starts the next one, between two group
+   * commits; resolves with the sequence of the segment now being written. Every segment
+   * before it is complete and will never grow again (erasure relies on this before it
+   * rewrites segments). A segment still empty is kept as the current one.
+   */
+  rotate(): Promise<number> {
+    if (this.closed) return Promise.reject(new Error('the WAL is closed'));
+    return new Promise<number>((resolve, reject) => {
+      this.rotations.push({ resolve, reject });
+      this.kick();
+    });
+  }
+
+  private kick(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    // Let the other requests of this event-loop turn join the same fsync.
+    setImmediate(() => void this.flushLoop());
+  }
+
   private async flushLoop(): Promise<void> {
-    while (this.pending.length > 0) {
+    while (this.pending.length > 0 || this.rotations.length > 0) {
+      if (this.rotations.length > 0) {
+        const waiting = this.rotations;
+        this.rotations = [];
+        try {
+          if (this.offset > 0) await this.startNext(utcDay(this.now()));
+          for (const r of waiting) r.resolve(this.seq);
+        } catch (err) {
+          this.stats.failures++;
+          for (const r of waiting) r.reject(err instanceof Error ? err : new Error(String(err)));
+        }
+        continue;
+      }
       const group = this.pending;
       this.pending = [];
       const buf = Buffer.from(group.length === 1 ? (group[0] as Pending).data : group.map((p) => p.data).join(''));
@@ -156,6 +186,11 @@ export class WalSegmentWriter extends EventEmitter<WalWriterEvents> {
     const full = this.offset > 0 && this.offset + incoming > this.opts.maxSegmentBytes;
     const old = this.offset > 0 && now - this.openedAt >= this.opts.maxSegmentAgeMs;
     if (day === this.day && !full && !old) return;
+    await this.startNext(day);
+  }
+
+  /** fsyncs and closes the current segment, then opens the next one in `day`'s folder. */
+  private async startNext(day: string): Promise<void> {
     const closed = this.seq;
     await this.fh?.sync();
     await this.fh?.close();
@@ -179,7 +214,7 @@ export class WalSegmentWriter extends EventEmitter<WalWriterEvents> {
 
   /** Waits for queued appends to be durable, then closes the segment. */
   async close(): Promise<void> {
-    while (this.flushing || this.pending.length > 0) await new Promise((r) => setImmediate(r));
+    while (this.flushing || this.pending.length > 0 || this.rotations.length > 0) await new Promise((r) => setImmediate(r));
     this.closed = true;
     await this.fh?.sync();
     await this.fh?.close();

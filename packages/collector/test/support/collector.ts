@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { type RunningCollector, startCollector } from '../../src/app.js';
+import { type CollectorOptions, type RunningCollector, startCollector } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 
 export const WRITE_KEY = 'test_write_key_1';
@@ -38,7 +38,7 @@ export interface InProcess extends RunningCollector {
 }
 
 /** Starts a collector in this process on a free port. */
-export async function startInProcess(env: Record<string, string> = {}, dataDir?: string): Promise<InProcess> {
+export async function startInProcess(env: Record<string, string> = {}, dataDir?: string, options?: CollectorOptions): Promise<InProcess> {
   const dir = dataDir ?? (await tempDataDir());
   const config = loadConfig({
     FOOTPRINT_PORT: '0',
@@ -49,7 +49,7 @@ export async function startInProcess(env: Record<string, string> = {}, dataDir?:
     FOOTPRINT_DUCKDB_MEMORY: '256MB',
     ...env,
   });
-  const app = await startCollector(config, pino({ level: 'silent' }));
+  const app = await startCollector(config, pino({ level: 'silent' }), options);
   return {
     ...app,
     dataDir: dir,

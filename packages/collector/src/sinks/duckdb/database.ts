@@ -2,8 +2,14 @@
  * DuckDbDatabase: the one DuckDB instance of the process (DuckDB allows one writer process
  * per file). It opens lazily and can be retried: if another process holds the file's lock,
  * ingestion goes on into the WAL and the loader retries until the file is free.
+ *
+ * `compact()` rewrites the file into a fresh one: DuckDB keeps the values of deleted rows in
+ * free blocks of the file, so an erasure is complete only once the file is rewritten.
  */
+import { open as openFile, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { syncDir } from '../../wal/segments.js';
 import { SinkUnavailableError } from '../sink.js';
 import { createEventsTableSql } from './schema.js';
 
@@ -12,11 +18,21 @@ export interface DuckDbOptions {
   /** DuckDB memory_limit, e.g. "512MB". */
   memoryLimit: string;
   threads: number;
+  /** Open the file read-only and write nothing, not even the schema (reports, dry runs). */
+  readOnly?: boolean;
 }
+
+/** A SQL string literal. */
+const literal = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
 export class DuckDbDatabase {
   private instance: DuckDBInstance | undefined;
   private opening: Promise<DuckDBInstance> | undefined;
+  /** Connections lent by use() and not yet returned. */
+  private borrowed = 0;
+  private idleWaiters: Array<() => void> = [];
+  /** Set while compact() swaps the file: use() and connect() wait for it. */
+  private swapping: Promise<void> | undefined;
 
   constructor(readonly opts: DuckDbOptions) {}
 
@@ -42,9 +58,14 @@ export class DuckDbDatabase {
         // Everything needed (json) is built in; never reach out to download extensions.
         autoinstall_known_extensions: 'false',
         autoload_known_extensions: 'false',
+        ...(this.opts.readOnly ? { access_mode: 'READ_ONLY' } : {}),
       });
     } catch (err) {
       throw new SinkUnavailableError(`cannot open DuckDB file ${this.opts.path}: ${(err as Error).message}`, { cause: err });
+    }
+    if (this.opts.readOnly) {
+      this.instance = instance;
+      return instance;
     }
     const conn = await instance.connect();
     try {
@@ -56,8 +77,72 @@ export class DuckDbDatabase {
     return instance;
   }
 
+  /** A connection the caller keeps and closes itself (the loader's sink). */
   async connect(): Promise<DuckDBConnection> {
+    while (this.swapping) await this.swapping;
     return (await this.open()).connect();
+  }
+
+  /** Runs `fn` on a fresh connection and closes it after; compact() waits for these. */
+  async use<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    while (this.swapping) await this.swapping;
+    this.borrowed++;
+    let conn: DuckDBConnection | undefined;
+    try {
+      conn = await (await this.open()).connect();
+      return await fn(conn);
+    } finally {
+      conn?.closeSync();
+      if (--this.borrowed === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    }
+  }
+
+  /**
+   * Rewrites the database into a fresh file, so that nothing of deleted rows is left in free
+   * blocks, and swaps it in: copy to `<file>.compact` (all tables, keys and the loader
+   * checkpoint), fsync, wait for borrowed connections, close, rename over the file, fsync the
+   * folder. A crash before the rename leaves the old file (a rerun compacts again); after it,
+   * the new one. The caller closes any connection it keeps (the sink's) beforehand and
+   * writes nothing meanwhile.
+   */
+  async compact(): Promise<void> {
+    const path = this.opts.path;
+    const tmp = `${path}.compact`;
+    await rm(tmp, { force: true });
+    await rm(`${tmp}.wal`, { force: true });
+    await this.use(async (conn) => {
+      await conn.run('CHECKPOINT');
+      const name = String((await conn.runAndReadAll('SELECT current_database()')).getRows()[0]?.[0]);
+      await conn.run(`ATTACH ${literal(tmp)} AS fp_compact`);
+      try {
+        await conn.run(`COPY FROM DATABASE "${name.replace(/"/g, '""')}" TO fp_compact`);
+        await conn.run('CHECKPOINT fp_compact');
+      } finally {
+        await conn.run('DETACH fp_compact');
+      }
+    });
+    await rm(`${tmp}.wal`, { force: true });
+    const fh = await openFile(tmp, 'r+');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    let release = (): void => undefined;
+    this.swapping = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    try {
+      while (this.borrowed > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+      this.close();
+      // The old file's own log was checkpointed into the copy; it must not be replayed onto it.
+      await rm(`${path}.wal`, { force: true });
+      await rename(tmp, path);
+      await syncDir(dirname(path));
+    } finally {
+      this.swapping = undefined;
+      release();
+    }
   }
 
   close(): void {

@@ -1,22 +1,32 @@
 /**
  * DuckDbEventStore: the read API's listing compiled to DuckDB SQL. Every user value is a
  * bound parameter; column names come from the fixed column list, never from the request.
+ *
+ * A page is handed over as JSON written by DuckDB itself (the page goes into a temporary
+ * table, then `COPY ... (FORMAT json)` to a scratch file), not read value by value from the
+ * client library's result vectors: under memory pressure those reads were seen to return
+ * bytes of freed native memory in place of text, and a wrong answer is worse than a slow one.
  */
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { COLUMNS } from '../../model/columns.js';
 import { type EventFilter, type EventPage, type EventStore, encodeCursor, JSON_COLUMNS } from '../../query/events.js';
 import type { DuckDbDatabase } from './database.js';
 
 const ISO = `'%Y-%m-%dT%H:%M:%S.%gZ'`;
 const SELECT_LIST = COLUMNS.map((c) =>
-  c.type === 'timestamp'
-    ? `strftime("${c.name}", ${ISO}) AS "${c.name}"`
-    : c.type === 'json'
-      ? `"${c.name}"::VARCHAR AS "${c.name}"`
-      : `"${c.name}"`,
+  c.type === 'timestamp' ? `strftime("${c.name}", ${ISO}) AS "${c.name}"` : c.type === 'json' ? `"${c.name}"` : `"${c.name}"`,
 ).join(', ');
 
 export class DuckDbEventStore implements EventStore {
-  constructor(private readonly db: DuckDbDatabase) {}
+  private seqNo = 0;
+  private scratchReady = false;
+
+  constructor(
+    private readonly db: DuckDbDatabase,
+    private readonly scratchDir: string = tmpdir(),
+  ) {}
 
   async listEvents(f: EventFilter): Promise<EventPage> {
     const where: string[] = [];
@@ -51,10 +61,28 @@ export class DuckDbEventStore implements EventStore {
       params.cid = f.cursor.id;
     }
     const sql = `SELECT ${SELECT_LIST} FROM events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "timestamp" DESC, "id" DESC LIMIT ${f.limit + 1}`;
-    const conn = await this.db.connect();
-    try {
-      const reader = await conn.runAndReadAll(sql, params);
-      const rows = reader.getRowObjectsJS();
+    if (!this.scratchReady) {
+      await mkdir(this.scratchDir, { recursive: true });
+      this.scratchReady = true;
+    }
+    const file = join(this.scratchDir, `page-${process.pid}-${this.seqNo++}.json`);
+    return this.db.use(async (conn) => {
+      let rows: Record<string, unknown>[];
+      try {
+        await conn.run(`CREATE OR REPLACE TEMP TABLE footprint_page AS ${sql}`, params);
+        await conn.run(`COPY footprint_page TO '${file.replace(/'/g, "''")}' (FORMAT json)`);
+        await conn.run('DROP TABLE footprint_page');
+        const text = await readFile(file, 'utf8');
+        rows =
+          text === ''
+            ? []
+            : text
+                .trimEnd()
+                .split('\n')
+                .map((line) => JSON.parse(line) as Record<string, unknown>);
+      } finally {
+        await rm(file, { force: true });
+      }
       const more = rows.length > f.limit;
       const page = more ? rows.slice(0, f.limit) : rows;
       const events = page.map(toApiRow);
@@ -63,9 +91,7 @@ export class DuckDbEventStore implements EventStore {
         events,
         next_cursor: more && last ? encodeCursor({ t: String(last.timestamp), id: String(last.id) }) : null,
       };
-    } finally {
-      conn.closeSync();
-    }
+    });
   }
 }
 
@@ -79,7 +105,7 @@ function toApiRow(row: Record<string, unknown>): Record<string, unknown> {
   for (const key in row) {
     const v = row[key];
     if (v === null || v === undefined) continue;
-    out[key] = JSON_COLUMNS.has(key) ? JSON.parse(v as string) : v;
+    out[key] = JSON_COLUMNS.has(key) && typeof v === 'string' ? JSON.parse(v) : v;
   }
   return out;
 }

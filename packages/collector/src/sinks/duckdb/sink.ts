@@ -35,9 +35,27 @@ export class DuckDbSink implements Sink {
   }
 
   async checkpoint(): Promise<WalPosition> {
-    const reader = await this.connection().runAndReadAll(`SELECT seq, "offset" FROM ${CHECKPOINT_TABLE} WHERE id = 1`);
-    const row = reader.getRows()[0];
-    return row ? { seq: Number(row[0]), offset: Number(row[1]) } : { seq: 0, offset: 0 };
+    // Read until two reads agree: the position decides what is loaded next, and values read
+    // back from the client library were seen corrupted under memory pressure (see
+    // event-store.ts). A checksum column proves each read whole.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const reader = await this.connection().runAndReadAll(
+        `SELECT seq::VARCHAR, "offset"::VARCHAR, (seq * 1000003 + "offset")::VARCHAR FROM ${CHECKPOINT_TABLE} WHERE id = 1`,
+      );
+      const row = reader.getRows()[0];
+      if (!row) return { seq: 0, offset: 0 };
+      const [seq, offset, check] = row.map((v) => Number(v));
+      if (
+        seq !== undefined &&
+        offset !== undefined &&
+        Number.isSafeInteger(seq) &&
+        Number.isSafeInteger(offset) &&
+        seq * 1000003 + offset === check
+      ) {
+        return { seq, offset };
+      }
+    }
+    throw new SinkUnavailableError('the loader checkpoint could not be read consistently');
   }
 
   async load(ndjson: Buffer, to: WalPosition): Promise<LoadResult> {

@@ -87,6 +87,24 @@ async function commit(deps: IngestDeps, result: IngestResult): Promise<void> {
   }
 }
 
+/**
+ * The ingest chain for events another source has already decoded (sources/otlp): the same
+ * transforms (validate → enrich → mask) and the same WAL commit as the endpoints here.
+ * Resolves once the accepted events are fsync'd.
+ */
+export async function ingestForProject(
+  deps: IngestDeps,
+  req: IncomingMessage,
+  project: string,
+  events: readonly unknown[],
+  bodyBytes: number,
+  prefix: string,
+): Promise<IngestResult> {
+  const result = ingestEvents(events, metaOf(req, project, deps), bodyBytes, prefix, deps.maskerOf(project));
+  await commit(deps, result);
+  return result;
+}
+
 export function createIngestHandler(deps: IngestDeps) {
   return async function ingest(
     req: IncomingMessage,

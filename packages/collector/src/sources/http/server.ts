@@ -13,6 +13,12 @@ export interface HttpRoutes {
   ingest(req: IncomingMessage, res: ServerResponse, kind: IngestKind, query: URLSearchParams | undefined, type?: string): Promise<void>;
   listEvents(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void>;
   health(): Promise<{ ok: boolean } & Record<string, unknown>>;
+  /** GET /fp.js: the browser SDK script. */
+  browserScript(req: IncomingMessage, res: ServerResponse): void;
+  /** POST /v1/erasure (admin). */
+  erasure(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** POST /v1/logs: OTLP/HTTP JSON logs (sources/otlp). */
+  otlpLogs(req: IncomingMessage, res: ServerResponse, query: URLSearchParams | undefined): Promise<void>;
 }
 
 /**
@@ -77,9 +83,23 @@ export function createHttpServer(routes: HttpRoutes, log: Logger): HttpServer {
       const report = await routes.health();
       return sendJson(res, report.ok ? 200 : 503, report);
     }
+    if (path === '/fp.js') {
+      if (method !== 'GET' && method !== 'HEAD') return notAllowed(res, method, 'GET, HEAD');
+      return routes.browserScript(req, res);
+    }
     if (path === '/v1/events') {
       if (method !== 'GET') return notAllowed(res, method, 'GET');
       return routes.listEvents(req, res, query ?? new URLSearchParams());
+    }
+    if (path === '/v1/erasure') {
+      if (method !== 'POST') return notAllowed(res, method, 'POST');
+      if (draining) return sendError(res, errors.shuttingDown());
+      return routes.erasure(req, res);
+    }
+    if (path === '/v1/logs') {
+      if (method !== 'POST') return notAllowed(res, method, 'POST');
+      if (draining) return sendError(res, errors.shuttingDown());
+      return routes.otlpLogs(req, res, query);
     }
     if (!path.startsWith('/v1/')) return sendError(res, errors.notFound(path));
     const name = path.slice(4);

@@ -1,0 +1,81 @@
+/**
+ * The application under load in the Node SDK benchmark: the same Express or Fastify app
+ * with no request logger, with pino-http writing to /dev/null, or with Footprint's
+ * middleware (outbox on, the default for a server, or memory only).
+ *
+ *   node bench/node-sdk/app.mjs <express|fastify> <variant> <sinkUrl> <outboxDir>
+ *
+ * variant: none | pino-http (async destination) | pino-http-sync | footprint (defaults: outbox
+ * on, no gzip to a loopback collector) | footprint-gzip (outbox on, gzip forced) | footprint-memory
+ *
+ * Prints "listening <port>" when ready; SIGTERM shuts down cleanly (Footprint flushes).
+ */
+import { createFootprint } from '../../packages/node/dist/index.js';
+
+const [framework, variant, sinkUrl, outboxDir] = process.argv.slice(2);
+
+async function makeLogger() {
+  if (variant.startsWith('pino-http')) {
+    const { pino } = await import('pino');
+    const { pinoHttp } = await import('pino-http');
+    const dest = pino.destination({ dest: '/dev/null', sync: variant === 'pino-http-sync' });
+    return { httpLogger: pinoHttp({ logger: pino(dest) }) };
+  }
+  if (variant.startsWith('footprint')) {
+    const fp = createFootprint({
+      endpoint: sinkUrl,
+      writeKey: 'bench_write_key',
+      outbox: variant === 'footprint-memory' ? false : { dir: outboxDir },
+      ...(variant === 'footprint-gzip' ? { gzip: true } : {}),
+      onError: (e) => process.stderr.write(`footprint: ${e.code} ${e.message}\n`),
+    });
+    return { fp };
+  }
+  return {};
+}
+
+const { httpLogger, fp } = await makeLogger();
+let server;
+
+if (framework === 'express') {
+  const { default: express } = await import('express');
+  const app = express();
+  if (httpLogger) app.use(httpLogger);
+  if (fp) {
+    const { footprintMiddleware } = await import('../../packages/node/dist/frameworks/express.js');
+    app.use(footprintMiddleware(fp));
+  }
+  app.get('/api/orders/:id', (req, res) => {
+    res.json({ id: req.params.id, status: 'paid' });
+  });
+  server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+} else {
+  const { default: Fastify } = await import('fastify');
+  const app = Fastify({ logger: false });
+  if (httpLogger) {
+    app.addHook('onRequest', (req, reply, done) => {
+      httpLogger(req.raw, reply.raw);
+      done();
+    });
+  }
+  if (fp) {
+    const { footprintPlugin } = await import('../../packages/node/dist/frameworks/fastify.js');
+    await app.register(footprintPlugin, { client: fp });
+  }
+  app.get('/api/orders/:id', async (req) => ({ id: req.params.id, status: 'paid' }));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  server = app.server;
+}
+
+process.stdout.write(`listening ${server.address().port}\n`);
+process.on('SIGTERM', async () => {
+  server.close();
+  server.closeAllConnections?.();
+  if (fp) {
+    const result = await fp.shutdown({ timeoutMs: 5000 });
+    process.stdout.write(`${JSON.stringify({ footprint: { ...fp.stats(), flushed: result.ok } })}\n`);
+  }
+  process.exit(0);
+});

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { listSegments } from './segments.js';
+import { WalSegmentWriter } from './writer.js';
+
+const dirs: string[] = [];
+after(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+async function open() {
+  const dir = await mkdtemp(join(tmpdir(), 'fp-rotate-'));
+  dirs.push(dir);
+  return WalSegmentWriter.open({ dir: join(dir, 'wal'), maxSegmentBytes: 1024 * 1024, maxSegmentAgeMs: 3_600_000 });
+}
+
+const line = (n: number): string => `${JSON.stringify({ id: `e${n}` })}\n`;
+
+describe('WalSegmentWriter.rotate', () => {
+  it('closes the segment being written, whole, and sends every later append to the next one', async () => {
+    const wal = await open();
+    await wal.append(line(1) + line(2));
+    const first = wal.currentSeq();
+    const during = [wal.append(line(3)), wal.rotate(), wal.append(line(4))];
+    const [, seq] = await Promise.all(during);
+    assert.equal(seq, first + 1);
+    await wal.append(line(5));
+    await wal.close();
+    const segs = await listSegments(join(dirs.at(-1) as string, 'wal'));
+    assert.deepEqual(
+      segs.map((s) => s.seq),
+      [first, first + 1],
+    );
+    const before = await readFile((segs[0] as { path: string }).path, 'utf8');
+    const afterRotation = await readFile((segs[1] as { path: string }).path, 'utf8');
+    assert.ok(before.endsWith('\n') && afterRotation.endsWith('\n'));
+    assert.ok(afterRotation.endsWith(line(5)), 'appends after rotate() resolved go to the new segment');
+    assert.deepEqual(
+      (before + afterRotation)
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).id),
+      ['e1', 'e2', 'e3', 'e4', 'e5'],
+      'nothing is lost or reordered across the rotation',
+    );
+  });
+
+  it('keeps an empty segment as the current one instead of starting another', async () => {
+    const wal = await open();
+    const seq = wal.currentSeq();
+    assert.equal(await wal.rotate(), seq);
+    assert.equal(await wal.rotate(), seq);
+    await wal.close();
+    await assert.rejects(wal.rotate(), /closed/);
+  });
+});

@@ -1,0 +1,190 @@
+/**
+ * `createFootprint`: the client a Node back end holds. Every public method returns at once
+ * and never throws: an event is completed (id, time, the request's correlation ids), passed
+ * to `beforeSend`, serialized once and queued; delivery happens in the background
+ * (delivery/pipeline.ts). Failures and drops go to the one `onError` handler.
+ */
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type { IdentifyEvent, PageEvent, TrackEvent } from '@footprint/schema';
+import { stringify as safeStringify } from 'safe-stable-stringify';
+import { type CorrelationContext, currentContext, runWithContext, userOf } from './context.js';
+import { DropReporter } from './delivery/drops.js';
+import { type FlushResult, Pipeline, type PipelineStats } from './delivery/pipeline.js';
+import { isoTime } from './events/clock.js';
+import { errorProperties } from './events/exception.js';
+import { aiHelper, cronHelper, dbHelper, emailHelper, realtimeHelper } from './events/helpers.js';
+import { createLogger, type Logger } from './events/log.js';
+import { DEFAULTS, type FootprintOptions, resolveOptions } from './options.js';
+import { installProcessHooks } from './process-hooks.js';
+
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+export const LIBRARY = { name: '@footprint/node', version: VERSION } as const;
+
+type Dict = Record<string, unknown>;
+/** An event on its way to the queue: `type` plus any wire fields. */
+export type OutgoingEvent = { type: string } & Dict;
+
+/** Fields every helper accepts besides its own. */
+export interface EventOptions {
+  messageId?: string;
+  userId?: string | number;
+  anonymousId?: string | number;
+  sessionId?: string | number;
+  /** When it happened; default now. */
+  timestamp?: Date | string;
+  context?: Dict;
+}
+export type TrackInput = EventOptions & Pick<TrackEvent, 'event' | 'properties'>;
+export type IdentifyInput = EventOptions & Pick<IdentifyEvent, 'traits' | 'properties'>;
+export type PageInput = EventOptions & Pick<PageEvent, 'name' | 'category' | 'properties'>;
+
+export interface FootprintStats extends PipelineStats {}
+
+export interface Footprint {
+  /** A business event (Segment `track`). Needs `userId` or `anonymousId`, given or from the request. */
+  track(input: TrackInput): void;
+  /** Who a user is (Segment `identify`). */
+  identify(input: IdentifyInput): void;
+  /** A page view rendered by the server (Segment `page`). */
+  page(input: PageInput): void;
+  /** Structured logs; inside a request each line carries its request id. */
+  readonly log: Logger;
+  /** Records an exception as an `error` event; `context` fields go into its properties. */
+  captureException(error: unknown, context?: Dict): void;
+  readonly db: ReturnType<typeof dbHelper>;
+  readonly cron: ReturnType<typeof cronHelper>;
+  readonly email: ReturnType<typeof emailHelper>;
+  readonly ai: ReturnType<typeof aiHelper>;
+  readonly realtime: ReturnType<typeof realtimeHelper>;
+  /** Sends an event of any type as it is (plus id, time and correlation). */
+  send(event: OutgoingEvent): void;
+  /** Sets the user of the current request (or run); later events of it carry the id. */
+  setUser(userId: string | number): void;
+  /** Runs `fn` in a correlation context of its own (a queue consumer, a script). */
+  withContext<T>(context: Partial<CorrelationContext>, fn: () => T): T;
+  /** Delivers what is queued. Never rejects; `ok` is false if the time ran out first. */
+  flush(options?: { timeoutMs?: number }): Promise<FlushResult>;
+  /** Flushes, then stops. Call it on SIGTERM and at the end of a serverless invocation. */
+  shutdown(options?: { timeoutMs?: number }): Promise<FlushResult>;
+  /** Counts: pending, delivered, dropped per reason, and where the outbox is. */
+  stats(): FootprintStats;
+}
+
+const SEGMENT_TYPES = new Set(['track', 'identify', 'page']);
+
+/**
+ * Internal: queues an event correlated with a given context instead of the current one. The
+ * middleware writes its `request` event from a response callback, which runs outside the
+ * request's async context; this saves entering it again.
+ */
+export const EMIT_IN = Symbol.for('footprint.emit-in-context');
+export type EmitIn = (event: OutgoingEvent, ctx: CorrelationContext) => void;
+
+/**
+ * @example
+ * const fp = createFootprint({ endpoint: 'http://localhost:8080', writeKey: process.env.FOOTPRINT_WRITE_KEY! });
+ * fp.log.info('server started', { port: 3000 });
+ * fp.track({ event: 'survey_registered', userId: 'u_6', properties: { survey_no: 194 } });
+ */
+export function createFootprint(options: FootprintOptions): Footprint {
+  const o = resolveOptions(options);
+  const drops = new DropReporter(options.onError, DEFAULTS.reportIntervalMs);
+  const pipeline = o.enabled ? new Pipeline({ ...o, context: { library: LIBRARY, ...o.context } }, drops) : undefined;
+  const hookFailed = (err: unknown): void => drops.report('hook_failed', `the userId resolver threw: ${(err as Error)?.message}`, 0, err);
+
+  function emit(ev: OutgoingEvent, ctx = currentContext()): void {
+    if (!pipeline) return;
+    try {
+      ev.messageId ??= randomUUID();
+      const ts = ev.timestamp;
+      ev.timestamp = ts instanceof Date ? ts.toISOString() : (ts ?? isoTime());
+      if (ctx) correlate(ev, ctx);
+      let out: Dict | null | undefined = ev;
+      if (o.beforeSend) {
+        try {
+          out = o.beforeSend(ev as never);
+        } catch (err) {
+          drops.report('before_send_failed', `beforeSend threw (${(err as Error)?.message}); the event is dropped`, 1, err);
+          return;
+        }
+        if (!out) return;
+      }
+      if (SEGMENT_TYPES.has(ev.type) && out.userId == null && out.anonymousId == null) {
+        drops.report('rejected', `a ${ev.type} event needs userId or anonymousId (none given, none in the request)`, 1);
+        return;
+      }
+      const line = serialize(out);
+      // A UTF-16 unit takes 1 to 3 bytes: most events are sized without counting.
+      if (line.length * 3 > o.maxEventBytes && Buffer.byteLength(line) > o.maxEventBytes) {
+        drops.report(
+          'event_too_large',
+          `a ${ev.type} event of ${Buffer.byteLength(line)} bytes is over the ${o.maxEventBytes}-byte limit`,
+          1,
+        );
+        return;
+      }
+      pipeline.enqueue(line);
+    } catch (err) {
+      drops.report('rejected', `an event could not be prepared: ${(err as Error)?.message}`, 1, err);
+    }
+  }
+
+  function correlate(ev: Dict, ctx: CorrelationContext): void {
+    ev.requestId ??= ctx.requestId;
+    if (ctx.traceId) ev.traceId ??= ctx.traceId;
+    if (ctx.spanId) ev.spanId ??= ctx.spanId;
+    if (ctx.sessionId) ev.sessionId ??= ctx.sessionId;
+    if (ctx.anonymousId) ev.anonymousId ??= ctx.anonymousId;
+    if (ev.userId === undefined) {
+      const user = userOf(ctx, hookFailed);
+      if (user !== undefined) ev.userId = user;
+    }
+  }
+
+  const captureException = (error: unknown, context: Dict = {}): void => {
+    try {
+      emit({ type: 'error', properties: errorProperties(error, { handled: true, ...context }) });
+    } catch {
+      // errorProperties reads foreign objects; nothing may escape into the app.
+    }
+  };
+
+  const client: Footprint & { [EMIT_IN]: EmitIn } = {
+    [EMIT_IN]: emit,
+    track: (input) => emit({ ...input, type: 'track' }),
+    identify: (input) => emit({ ...input, type: 'identify' }),
+    page: (input) => emit({ ...input, type: 'page' }),
+    log: createLogger((ev) => emit(ev), o.logLevel),
+    captureException,
+    db: dbHelper((ev) => emit(ev)),
+    cron: cronHelper((ev) => emit(ev), captureException),
+    email: emailHelper((ev) => emit(ev)),
+    ai: aiHelper((ev) => emit(ev)),
+    realtime: realtimeHelper((ev) => emit(ev)),
+    send: (event) => emit({ ...event }),
+    setUser(userId) {
+      const ctx = currentContext();
+      if (ctx) ctx.userId = userId;
+    },
+    withContext: (context, fn) => runWithContext({ requestId: randomUUID(), ...context }, fn),
+    flush: async (opts = {}) => (pipeline ? pipeline.flush(opts.timeoutMs ?? DEFAULTS.flushTimeoutMs) : { ok: true, pending: 0 }),
+    shutdown: async (opts = {}) => {
+      uninstall();
+      return pipeline ? pipeline.shutdown(opts.timeoutMs ?? DEFAULTS.flushTimeoutMs) : { ok: true, pending: 0 };
+    },
+    stats: () =>
+      pipeline?.stats() ?? { mode: 'memory', outboxDir: undefined, staged: 0, pending: 0, delivered: 0, dropped: { ...drops.totals } },
+  };
+  const uninstall = pipeline ? installProcessHooks(client, pipeline, o) : () => {};
+  return client;
+}
+
+/** JSON text of an event; values JSON cannot hold (BigInt, cycles) are written safely instead of failing. */
+function serialize(ev: Dict): string {
+  try {
+    return JSON.stringify(ev);
+  } catch {
+    return safeStringify(ev, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? '{}';
+  }
+}

@@ -1,0 +1,294 @@
+/**
+ * DiskOutbox: the durable queue of a long-running server. Events survive a collector outage
+ * (up to `maxBytes` on disk), a crash and a restart, and are sent again only if their
+ * acknowledgement was not yet saved.
+ *
+ * Layout of the folder (one per process: a second process takes `<dir>.1`, then `.2`, ...):
+ *
+ *   lock            pid of the owner; a dead owner's lock is taken over on start
+ *   cursor.json     {"seq":N,"offset":M}: every byte before offset M of segment N is delivered
+ *   00000001.jsonl  segments: one event's JSON text per line, append-only, oldest first
+ *
+ * Invariants:
+ * 1. Lines are appended whole, a group per write (+ fdatasync); a torn tail is cut at open.
+ * 2. The cursor moves forward only after the collector acknowledged (or permanently refused)
+ *    every event before it, and is saved by write-temp-then-rename. After a crash it points
+ *    at or before the first unacknowledged event: acknowledged events are not resent, and an
+ *    event whose acknowledgement was not saved yet is resent with its messageId, which the
+ *    collector stores once.
+ * 3. Each start writes to a new segment; segments wholly before the cursor are deleted.
+ */
+import { fdatasyncSync, writeSync } from 'node:fs';
+import { type FileHandle, open, readdir, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TakenLines } from './line-blocks.js';
+import {
+  claimFolder,
+  countLines,
+  cutTornTail,
+  type Position,
+  readPosition,
+  releaseFolder,
+  SEGMENT_RE,
+  segmentName,
+  writePosition,
+} from './outbox-files.js';
+import type { EventQueue, QueuedBatch, QueueStats } from './queue.js';
+
+/** The longest run of whole lines of `taken` within `maxBytes`. */
+function linesWithin(taken: TakenLines, maxBytes: number): TakenLines {
+  const buffers: Buffer[] = [];
+  let events = 0;
+  let bytes = 0;
+  for (const buf of taken.buffers) {
+    let end = 0;
+    for (let nl = buf.indexOf(0x0a); nl !== -1 && bytes + nl + 1 <= maxBytes; nl = buf.indexOf(0x0a, nl + 1)) {
+      end = nl + 1;
+      events++;
+    }
+    if (end > 0) buffers.push(buf.subarray(0, end));
+    bytes += end;
+    if (end < buf.length) break;
+  }
+  return { buffers, events, bytes };
+}
+
+export interface OutboxConfig {
+  dir: string;
+  maxBytes: number;
+  segmentBytes: number;
+  fsync: boolean;
+}
+
+interface Segment {
+  seq: number;
+  size: number;
+}
+
+interface BatchEnd extends Position {
+  events: number;
+  diskBytes: number;
+}
+
+/** How many sibling folders a process may try when the first is held by a live process. */
+const SLOTS = 16;
+
+export class DiskOutbox implements EventQueue {
+  readonly kind = 'outbox' as const;
+  private reader: { seq: number; fh: FileHandle } | undefined;
+  private writing: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    /** The folder this process claimed. */
+    readonly dir: string,
+    private readonly config: OutboxConfig,
+    private segments: Segment[],
+    private cursor: Position,
+    private writer: FileHandle,
+    private pendingEvents: number,
+    private pendingBytes: number,
+    /** Events found undelivered at open (left by an earlier process). */
+    readonly recovered: number,
+  ) {}
+
+  /** Claims a folder, repairs what a crash left, and opens a new segment for writing. */
+  static async open(config: OutboxConfig): Promise<DiskOutbox> {
+    let dir: string | undefined;
+    for (let slot = 0; slot < SLOTS && !dir; slot++) {
+      const candidate = slot === 0 ? config.dir : `${config.dir}.${slot}`;
+      if (await claimFolder(candidate)) dir = candidate;
+    }
+    if (!dir) throw new Error(`every outbox folder ${config.dir}[.1-${SLOTS - 1}] is held by a running process`);
+    try {
+      return await DiskOutbox.recover(dir, config);
+    } catch (err) {
+      await releaseFolder(dir);
+      throw err;
+    }
+  }
+
+  private static async recover(dir: string, config: OutboxConfig): Promise<DiskOutbox> {
+    const seqs = (await readdir(dir))
+      .map((name) => SEGMENT_RE.exec(name)?.[1])
+      .filter((s): s is string => s !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+    let cursor = (await readPosition(dir)) ?? { seq: seqs[0] ?? 1, offset: 0 };
+    const segments: Segment[] = [];
+    for (const seq of seqs) {
+      const path = join(dir, segmentName(seq));
+      if (seq < cursor.seq) await unlink(path);
+      else segments.push({ seq, size: seq === seqs[seqs.length - 1] ? await cutTornTail(path) : (await stat(path)).size });
+    }
+    const first = segments[0];
+    if (!first) cursor = { seq: Math.max(cursor.seq, 1), offset: 0 };
+    else if (first.seq !== cursor.seq) cursor = { seq: first.seq, offset: 0 };
+    else cursor = { seq: cursor.seq, offset: Math.min(cursor.offset, first.size) };
+
+    let events = 0;
+    let bytes = 0;
+    for (const s of segments) {
+      const from = s.seq === cursor.seq ? cursor.offset : 0;
+      events += await countLines(join(dir, segmentName(s.seq)), from);
+      bytes += s.size - from;
+    }
+    const writeSeq = (segments[segments.length - 1]?.seq ?? cursor.seq - 1) + 1;
+    const writer = await open(join(dir, segmentName(writeSeq)), 'a');
+    segments.push({ seq: writeSeq, size: 0 });
+    const outbox = new DiskOutbox(dir, config, segments, cursor, writer, events, bytes, events);
+    await outbox.settleCursor();
+    return outbox;
+  }
+
+  append(lines: TakenLines): Promise<number> {
+    const run = this.writing.then(() => this.appendNow(lines));
+    this.writing = run.catch(() => {});
+    return run;
+  }
+
+  private async appendNow(taken: TakenLines): Promise<number> {
+    if (this.closed || taken.events === 0) return 0;
+    const data =
+      this.pendingBytes + taken.bytes <= this.config.maxBytes ? taken : linesWithin(taken, this.config.maxBytes - this.pendingBytes);
+    if (data.events === 0) return 0;
+    let seg = this.segments[this.segments.length - 1] as Segment;
+    if (seg.size > 0 && seg.size + data.bytes > this.config.segmentBytes) seg = await this.rotate();
+    const written = (await this.writer.writev(data.buffers)).bytesWritten;
+    if (written < data.bytes) {
+      // A short writev (rare for files): write the rest from where it stopped.
+      const rest = Buffer.concat(data.buffers).subarray(written);
+      for (let off = 0; off < rest.length; ) off += (await this.writer.write(rest, off)).bytesWritten;
+    }
+    if (this.config.fsync) await this.writer.datasync();
+    seg.size += data.bytes;
+    this.pendingBytes += data.bytes;
+    this.pendingEvents += data.events;
+    return data.events;
+  }
+
+  private async rotate(): Promise<Segment> {
+    await this.writer.close();
+    const seg = { seq: (this.segments[this.segments.length - 1] as Segment).seq + 1, size: 0 };
+    this.writer = await open(join(this.dir, segmentName(seg.seq)), 'a');
+    this.segments.push(seg);
+    return seg;
+  }
+
+  async next(maxEvents: number, maxBytes: number): Promise<QueuedBatch | undefined> {
+    if (this.closed) return undefined;
+    let pos = this.cursor;
+    let seg = this.segmentOf(pos.seq);
+    const last = this.segments[this.segments.length - 1] as Segment;
+    while (seg && pos.offset >= seg.size && seg !== last) {
+      seg = this.segments[this.segments.indexOf(seg) + 1] as Segment;
+      pos = { seq: seg.seq, offset: 0 };
+    }
+    if (!seg || pos.offset >= seg.size) return undefined;
+    const fh = await this.readerFor(seg.seq);
+    // One read covers a full batch; a line longer than that (never written: events are at most 32 KB) is read whole.
+    let want = Math.min(seg.size - pos.offset, maxBytes + maxEvents);
+    let buf = Buffer.allocUnsafe(want);
+    let got = (await fh.read(buf, 0, want, pos.offset)).bytesRead;
+    if (buf.subarray(0, got).indexOf(0x0a) === -1 && got < seg.size - pos.offset) {
+      want = seg.size - pos.offset;
+      buf = Buffer.allocUnsafe(want);
+      got = (await fh.read(buf, 0, want, pos.offset)).bytesRead;
+    }
+    // Take whole lines up to the limits, then turn the newlines between them into commas:
+    // the bytes on disk become the request body's array without being split into strings.
+    let count = 0;
+    let used = 0;
+    let jsonBytes = 0;
+    let lastNl = -1;
+    while (count < maxEvents) {
+      const nl = buf.indexOf(0x0a, used);
+      if (nl === -1 || nl >= got) break;
+      const len = nl - used;
+      if (count > 0 && jsonBytes + len > maxBytes) break;
+      if (lastNl !== -1) buf[lastNl] = 0x2c;
+      lastNl = nl;
+      jsonBytes += len;
+      used = nl + 1;
+      count++;
+    }
+    if (count === 0) return undefined;
+    const end: BatchEnd = { seq: seg.seq, offset: pos.offset + used, events: count, diskBytes: used };
+    return { count, payload: buf.subarray(0, used - 1), bytes: jsonBytes, end };
+  }
+
+  async ack(batch: QueuedBatch): Promise<void> {
+    const end = batch.end as BatchEnd;
+    this.pendingEvents -= end.events;
+    this.pendingBytes -= end.diskBytes;
+    this.cursor = { seq: end.seq, offset: end.offset };
+    await this.settleCursor();
+  }
+
+  /** Moves the cursor past fully delivered segments, deletes them, and saves the cursor. */
+  private async settleCursor(): Promise<void> {
+    const last = this.segments[this.segments.length - 1] as Segment;
+    let seg = this.segmentOf(this.cursor.seq);
+    while (seg && seg !== last && this.cursor.offset >= seg.size) {
+      const nextSeg = this.segments[this.segments.indexOf(seg) + 1] as Segment;
+      this.cursor = { seq: nextSeg.seq, offset: 0 };
+      seg = nextSeg;
+    }
+    const gone = this.segments.filter((s) => s.seq < this.cursor.seq);
+    this.segments = this.segments.filter((s) => s.seq >= this.cursor.seq);
+    await writePosition(this.dir, this.cursor, this.config.fsync);
+    for (const s of gone) {
+      if (this.reader?.seq === s.seq) {
+        await this.reader.fh.close().catch(() => {});
+        this.reader = undefined;
+      }
+      await unlink(join(this.dir, segmentName(s.seq))).catch(() => {});
+    }
+  }
+
+  private segmentOf(seq: number): Segment | undefined {
+    return this.segments.find((s) => s.seq === seq);
+  }
+
+  private async readerFor(seq: number): Promise<FileHandle> {
+    if (this.reader?.seq === seq) return this.reader.fh;
+    await this.reader?.fh.close().catch(() => {});
+    this.reader = { seq, fh: await open(join(this.dir, segmentName(seq)), 'r') };
+    return this.reader.fh;
+  }
+
+  pending(): QueueStats {
+    return { events: this.pendingEvents, bytes: this.pendingBytes };
+  }
+
+  /**
+   * Crash path (uncaught exception): appends synchronously so the events are on disk before
+   * the process exits. Only for a process that is about to die; never on a request path.
+   */
+  appendSync(taken: TakenLines): void {
+    if (this.closed || taken.events === 0) return;
+    const buf = Buffer.concat(taken.buffers);
+    for (let off = 0; off < buf.length; ) off += writeSync(this.writer.fd, buf, off);
+    fdatasyncSync(this.writer.fd);
+    // With O_APPEND the bytes land at the end whatever async write is in flight, and sizes
+    // only add up, so the sender may still deliver them in the moments left.
+    (this.segments[this.segments.length - 1] as Segment).size += buf.length;
+    this.pendingBytes += buf.length;
+    this.pendingEvents += taken.events;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.writing;
+    this.closed = true;
+    await this.writer.close().catch(() => {});
+    await this.reader?.fh.close().catch(() => {});
+    if (this.pendingEvents === 0) {
+      // Everything was delivered: leave an empty folder, with the cursor where the next segment starts.
+      const last = this.segments[this.segments.length - 1] as Segment;
+      await writePosition(this.dir, { seq: last.seq + 1, offset: 0 }, this.config.fsync).catch(() => {});
+      for (const s of this.segments) await unlink(join(this.dir, segmentName(s.seq))).catch(() => {});
+    }
+    await releaseFolder(this.dir);
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * The delivery pipeline of one client:
+ *
+ *   enqueue(json) ─► memory stage (bounded) ─► queue: DiskOutbox | MemoryQueue ─► Sender ─► POST /v1/batch
+ *        sync, O(1)      one group write per loop turn, off the request path      batches, gzip, retries
+ *
+ * `enqueue` is the only call on the application's path: it pushes a string into an array
+ * and schedules the rest. Every event is counted once as accepted and once as settled
+ * (stored, refused or dropped), which is what `flush` waits on. Bounds: `maxQueueEvents` /
+ * `maxQueueBytes` in memory, `outbox.maxBytes` on disk; beyond them events are dropped and
+ * counted.
+ */
+import { AsyncResource } from 'node:async_hooks';
+import type { ResolvedOptions } from '../options.js';
+import type { DropReporter } from './drops.js';
+import { LineBlocks } from './line-blocks.js';
+import { DiskOutbox } from './outbox.js';
+import { type EventQueue, MemoryQueue } from './queue.js';
+import { Sender } from './sender.js';
+import { HttpTransport } from './transport.js';
+
+export interface FlushResult {
+  /** Every event queued before the call was stored by the collector, or refused for good. */
+  ok: boolean;
+  /** Events not delivered yet (in memory or in the outbox). */
+  pending: number;
+}
+
+export interface PipelineStats {
+  /** `outbox` once the disk outbox is open; `memory` without one (or when it could not open). */
+  mode: 'opening' | 'outbox' | 'memory';
+  outboxDir: string | undefined;
+  /** Events waiting in memory for the outbox. */
+  staged: number;
+  /** Events not delivered yet. */
+  pending: number;
+  /** Events the collector stored. */
+  delivered: number;
+  /** Events dropped, per reason. */
+  dropped: DropReporter['totals'];
+}
+
+interface Waiter {
+  target: number;
+  resolve: () => void;
+}
+
+export class Pipeline {
+  private readonly stage: LineBlocks;
+  private queue: EventQueue | undefined;
+  private memory: MemoryQueue | undefined;
+  private sender: Sender | undefined;
+  private readonly transport: HttpTransport;
+  private readonly opening: Promise<void>;
+  private pumpScheduled = false;
+  private pumping: Promise<void> | undefined;
+  private accepted = 0;
+  private settledCount = 0;
+  private delivered = 0;
+  private waiters: Waiter[] = [];
+  private closed = false;
+  /** Background work runs outside any request's async context, so it never holds one alive. */
+  private readonly pumpSoon = AsyncResource.bind(() => {
+    this.pumpScheduled = false;
+    // A running pump takes everything staged before it ends; what comes after, the next one.
+    if (this.pumping) return;
+    this.pumping = this.pump().finally(() => {
+      this.pumping = undefined;
+      if (this.stage.events > 0) this.schedulePump();
+    });
+  });
+
+  constructor(
+    private readonly o: ResolvedOptions,
+    private readonly drops: DropReporter,
+  ) {
+    this.stage = new LineBlocks(o.maxQueueEvents, o.maxQueueBytes);
+    this.transport = new HttpTransport({
+      endpoint: o.endpoint,
+      writeKey: o.writeKey,
+      gzip: o.gzip,
+      gzipLevel: o.gzipLevel,
+      timeoutMs: o.timeoutMs,
+      context: o.context,
+    });
+    this.opening = this.open();
+  }
+
+  private async open(): Promise<void> {
+    if (this.o.outbox) {
+      try {
+        const outbox = await DiskOutbox.open(this.o.outbox);
+        this.accepted += outbox.recovered;
+        this.start(outbox);
+        this.schedulePump();
+        return;
+      } catch (err) {
+        this.drops.report(
+          'outbox_unavailable',
+          `the outbox cannot be used (${(err as Error).message}); events are kept in memory only`,
+          0,
+          err,
+        );
+      }
+    }
+    this.memory = new MemoryQueue(this.o.maxQueueEvents, this.o.maxQueueBytes);
+    // Events staged while the outbox was being tried move to memory, within its bound.
+    const staged = this.stage.take();
+    const kept = this.memory.pushAll(staged);
+    if (kept < staged.events) this.dropAccepted('queue_full', staged.events - kept);
+    this.start(this.memory);
+  }
+
+  private start(queue: EventQueue): void {
+    this.queue = queue;
+    if (this.closed) return;
+    this.sender = new Sender(queue, this.transport, { ...this.senderConfig() }, this.drops, (events, delivered) => {
+      this.delivered += delivered;
+      this.settle(events);
+    });
+  }
+
+  private senderConfig() {
+    const o = this.o;
+    return {
+      flushAt: o.flushAt,
+      flushIntervalMs: o.flushIntervalMs,
+      maxBatchBytes: o.maxBatchBytes,
+      minDelayMs: o.retryMinDelayMs,
+      maxDelayMs: o.retryMaxDelayMs,
+      retryAfterMaxMs: o.retryAfterMaxMs,
+    };
+  }
+
+  /** Queues one serialized event. Synchronous and O(1); drops (and counts) beyond the memory bound. */
+  enqueue(line: string): void {
+    if (this.closed) {
+      this.drops.report('shutdown_timeout', 'an event was sent after shutdown(); it is dropped', 1);
+      return;
+    }
+    if (this.memory) {
+      if (!this.memory.push(line)) {
+        this.drops.report(
+          'queue_full',
+          `the in-memory queue is full (${this.o.maxQueueEvents} events or ${this.o.maxQueueBytes} bytes)`,
+          1,
+        );
+        return;
+      }
+      this.accepted++;
+      this.sender?.wake();
+      return;
+    }
+    if (this.stage.push(line) === false) {
+      this.drops.report('queue_full', `events arrive faster than the outbox takes them (${this.stage.events} waiting in memory)`, 1);
+      return;
+    }
+    this.accepted++;
+    this.schedulePump();
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled || !this.queue || this.stage.events === 0) return;
+    this.pumpScheduled = true;
+    setImmediate(this.pumpSoon);
+  }
+
+  /** Moves staged events to the outbox, one group write at a time. */
+  private async pump(): Promise<void> {
+    const queue = this.queue;
+    if (!queue) return;
+    while (this.stage.events > 0) {
+      const taken = this.stage.take();
+      let kept = 0;
+      try {
+        kept = await queue.append(taken);
+      } catch (err) {
+        this.dropAccepted('outbox_write_failed', taken.events, `writing to the outbox failed: ${(err as Error).message}`, err);
+        continue;
+      }
+      if (kept < taken.events)
+        this.dropAccepted('outbox_full', taken.events - kept, `the outbox is full (${this.o.outbox?.maxBytes} bytes)`);
+      this.sender?.wake();
+    }
+  }
+
+  private dropAccepted(code: 'queue_full' | 'outbox_full' | 'outbox_write_failed', n: number, message?: string, cause?: unknown): void {
+    this.drops.report(code, message ?? `${n} events were dropped (${code})`, n, cause);
+    this.settle(n);
+  }
+
+  private settle(n: number): void {
+    this.settledCount += n;
+    if (this.waiters.length === 0) return;
+    const still: Waiter[] = [];
+    for (const w of this.waiters) {
+      if (this.settledCount >= w.target) w.resolve();
+      else still.push(w);
+    }
+    this.waiters = still;
+  }
+
+  /**
+   * Sends everything queued before the call. Resolves (never rejects) when it is stored, or
+   * after `timeoutMs`; events still pending then stay queued (and on disk, with an outbox).
+   */
+  async flush(timeoutMs: number): Promise<FlushResult> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    try {
+      await Promise.race([this.opening, timeout]);
+      const target = this.accepted;
+      if (this.settledCount < target) {
+        const reached = new Promise<void>((resolve) => this.waiters.push({ target, resolve }));
+        this.schedulePump();
+        if (this.sender) this.sender.urgent++;
+        this.sender?.wake();
+        await Promise.race([reached, timeout]);
+        if (this.sender) this.sender.urgent--;
+      }
+      return { ok: this.settledCount >= target, pending: this.pendingCount() };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Flushes, then stops sending and closes the outbox. Later events are dropped. */
+  async shutdown(timeoutMs: number): Promise<FlushResult> {
+    const result = await this.flush(timeoutMs);
+    this.closed = true;
+    this.sender?.stop();
+    await Promise.race([this.sender?.done, new Promise((r) => setTimeout(r, 1000).unref())]);
+    await this.pumping;
+    if (this.stage.events > 0 && this.queue?.kind === 'outbox') await this.pump();
+    if (this.queue?.kind === 'memory' && result.pending > 0) {
+      this.drops.report('shutdown_timeout', `shutdown() ended with ${result.pending} events undelivered; they are dropped`, result.pending);
+    }
+    await this.queue?.close();
+    this.transport.close();
+    this.drops.flushPending();
+    return result;
+  }
+
+  /** Crash path: writes staged events to the outbox synchronously (the process is exiting). */
+  persistSync(): void {
+    if (this.queue instanceof DiskOutbox && this.stage.events > 0) {
+      try {
+        this.queue.appendSync(this.stage.take());
+      } catch {
+        // Disk trouble while dying: nothing more can be done.
+      }
+    }
+  }
+
+  private pendingCount(): number {
+    return this.stage.events + (this.queue?.pending().events ?? 0);
+  }
+
+  stats(): PipelineStats {
+    return {
+      mode: this.queue ? this.queue.kind : 'opening',
+      outboxDir: this.queue instanceof DiskOutbox ? this.queue.dir : undefined,
+      staged: this.stage.events,
+      pending: this.pendingCount(),
+      delivered: this.delivered,
+      dropped: { ...this.drops.totals },
+    };
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * The sender: one loop that takes the oldest batch from the queue, POSTs it and acknowledges
+ * it, one batch in flight at a time (so the outbox cursor only moves forward). A batch is
+ * sent when `flushAt` events wait, when the oldest has waited `flushIntervalMs`, or when a
+ * flush is asked for. Retries wait with backoff and never give up on a retryable failure:
+ * the bound is the queue's size, not time.
+ */
+import type { DropReporter } from './drops.js';
+import type { EventQueue, QueuedBatch } from './queue.js';
+import { type BackoffConfig, backoffMs, retryAfterMs, verdictOf } from './retry.js';
+import type { HttpTransport, SendResult } from './transport.js';
+
+export interface SenderConfig extends BackoffConfig {
+  flushAt: number;
+  flushIntervalMs: number;
+  maxBatchBytes: number;
+}
+
+/** What the collector's answer says about the batch's events. */
+function rejectedOf(body: string): { count: number; first?: string } {
+  try {
+    const v = JSON.parse(body) as { rejected?: Array<{ message?: string }>; error?: { message?: string } };
+    const list = Array.isArray(v.rejected) ? v.rejected : [];
+    return { count: list.length, first: list[0]?.message ?? v.error?.message };
+  } catch {
+    return { count: 0 };
+  }
+}
+
+function describe(r: SendResult): string {
+  if (r.error) return r.error.message;
+  const { first } = rejectedOf(r.body);
+  return `HTTP ${r.status}${first ? `: ${first}` : ''}`;
+}
+
+export class Sender {
+  /** > 0 while someone waits for a flush: send whatever is pending, however little. */
+  urgent = 0;
+  private stopped = false;
+  private due = false;
+  private timer: NodeJS.Timeout | undefined;
+  private wakeUp: (() => void) | undefined;
+  private sleeping: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
+  private batchEvents: number;
+  readonly done: Promise<void>;
+
+  constructor(
+    private readonly queue: EventQueue,
+    private readonly transport: HttpTransport,
+    private readonly config: SenderConfig,
+    private readonly drops: DropReporter,
+    /** Called once per batch that left the queue: how many events, and how many were stored. */
+    private readonly settled: (events: number, delivered: number) => void,
+  ) {
+    this.batchEvents = config.flushAt;
+    this.done = this.loop();
+  }
+
+  /** Something changed (events added, flush asked, stop): look at the queue again. */
+  wake(): void {
+    const w = this.wakeUp;
+    this.wakeUp = undefined;
+    w?.();
+  }
+
+  /** Ends the loop after the batch in flight; interrupts a retry wait. */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.sleeping) {
+      clearTimeout(this.sleeping.timer);
+      this.sleeping.resolve();
+    }
+    this.wake();
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.wakeUp = resolve;
+    });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.sleeping = undefined;
+        resolve();
+      }, ms).unref();
+      this.sleeping = { timer, resolve };
+    });
+  }
+
+  private armTimer(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.due = true;
+      this.wake();
+    }, this.config.flushIntervalMs).unref();
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        const waiting = this.queue.pending().events;
+        if (waiting === 0) {
+          await this.idle();
+          continue;
+        }
+        if (waiting < this.config.flushAt && !this.due && this.urgent === 0) {
+          this.armTimer();
+          await this.idle();
+          continue;
+        }
+        const batch = await this.queue.next(this.batchEvents, this.config.maxBatchBytes);
+        if (!batch) {
+          await this.idle();
+          continue;
+        }
+        await this.deliver(batch);
+        if (this.queue.pending().events < this.config.flushAt) this.due = false;
+      } catch (err) {
+        // The queue failed (disk trouble): say so, wait, try again. The loop never dies.
+        this.drops.report('outbox_write_failed', `the outbox could not be read: ${(err as Error).message}`, 0, err);
+        await this.sleep(this.config.maxDelayMs);
+      }
+    }
+  }
+
+  private async deliver(batch: QueuedBatch): Promise<void> {
+    const n = batch.count;
+    for (let attempt = 1; !this.stopped; attempt++) {
+      const r = await this.transport.send(batch.payload);
+      const verdict = r.error ? 'retry' : verdictOf(r.status);
+      if (verdict === 'delivered') {
+        const { count, first } = rejectedOf(r.body);
+        if (count > 0) this.drops.report('rejected', `the collector rejected ${count} of ${n} events: ${first ?? ''}`, count);
+        this.batchEvents = this.config.flushAt;
+        return this.settle(batch, n - count);
+      }
+      if (verdict === 'split' && n > 1) {
+        // 413: something on the way takes less than our batch; halve it and try again.
+        this.batchEvents = Math.max(1, Math.floor(n / 2));
+        return;
+      }
+      if (verdict === 'drop' || verdict === 'split') {
+        const rejected = rejectedOf(r.body).count;
+        const code = r.status === 400 && rejected > 0 ? 'rejected' : 'not_retryable';
+        this.drops.report(code, `the collector refused ${n} events (${describe(r)}); they are dropped`, n);
+        return this.settle(batch, 0);
+      }
+      const wait = backoffMs(attempt, retryAfterMs(r.retryAfter), this.config);
+      this.drops.report('delivery_retrying', `sending ${n} events failed (${describe(r)}); retrying in ${Math.round(wait)} ms`, 0, r.error);
+      await this.sleep(wait);
+    }
+  }
+
+  private async settle(batch: QueuedBatch, delivered: number): Promise<void> {
+    try {
+      await this.queue.ack(batch);
+    } catch (err) {
+      this.drops.report('outbox_write_failed', `the delivered position could not be saved: ${(err as Error).message}`, 0, err);
+    }
+    this.settled(batch.count, delivered);
+  }
+}

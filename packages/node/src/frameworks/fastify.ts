@@ -1,0 +1,76 @@
+/**
+ * Fastify (4.10+ and 5): a plugin that records one `request` event per request (route
+ * template from `routeOptions.url`, client address from `request.ip`, which follows
+ * Fastify's `trustProxy`), returns the request id, runs the request in its correlation
+ * context, and records exceptions (5xx ones) as `error` events of the same request.
+ *
+ * @example
+ * import { footprintPlugin } from '@footprint/node/fastify';
+ * await app.register(footprintPlugin, { client: fp, userId: (req) => req.user?.id });
+ */
+import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
+import type { Footprint } from '../client.js';
+import { runWithContext } from '../context.js';
+import { headerGetter, isServerError, nodeFacts } from '../http/node-facts.js';
+import { CLIENT_CLOSED, contentLength, type RequestLoggingOptions, RequestRecorder, type RequestState } from '../http/recorder.js';
+
+export interface FastifyOptions extends RequestLoggingOptions<FastifyRequest> {
+  client: Footprint;
+}
+
+const STATE = Symbol.for('footprint.request');
+type WithState = FastifyRequest & { [STATE]?: RequestState };
+
+const plugin: FastifyPluginCallback<FastifyOptions> = (app, options, done) => {
+  const recorder = new RequestRecorder<FastifyRequest>(options.client, options);
+  const header = recorder.requestIdHeader;
+
+  app.addHook('onRequest', (request, reply, next) => {
+    let state: RequestState;
+    try {
+      state = recorder.begin(request, request.method, request.url, headerGetter(request.headers));
+      (request as WithState)[STATE] = state;
+      reply.header(header, state.ctx.requestId);
+    } catch {
+      next();
+      return;
+    }
+    runWithContext(state.ctx, next);
+  });
+
+  app.addHook('onError', (request, _reply, error, next) => {
+    if (isServerError(error)) recorder.fail((request as WithState)[STATE], error, request.routeOptions?.url);
+    next();
+  });
+
+  app.addHook('onResponse', (request, reply, next) => {
+    const state = (request as WithState)[STATE];
+    if (state)
+      recorder.end(state, nodeFacts(request.raw, reply.raw, request.ip, request.routeOptions?.url, reply.getHeader('content-length')));
+    next();
+  });
+
+  app.addHook('onRequestAbort', (request, next) => {
+    const state = (request as WithState)[STATE];
+    if (state) {
+      const ua = request.headers['user-agent'];
+      const route = request.routeOptions?.url;
+      recorder.end(state, {
+        status: CLIENT_CLOSED,
+        aborted: true,
+        ip: request.ip,
+        requestBytes: contentLength(request.headers['content-length']),
+        ...(ua ? { userAgent: ua } : {}),
+        ...(route ? { route } : {}),
+      });
+    }
+    next();
+  });
+
+  done();
+};
+
+// Like fastify-plugin: the hooks apply to the whole application, not only to an encapsulated child.
+Object.assign(plugin, { [Symbol.for('skip-override')]: true, [Symbol.for('fastify.display-name')]: '@footprint/node' });
+
+export const footprintPlugin = plugin;

@@ -1,0 +1,265 @@
+/**
+ * Next.js App Router: `withFootprint` wraps a route handler (`app/.../route.ts`), and
+ * `footprintMiddleware` wraps `middleware.ts` (or Next 16's `proxy.ts`). Both use only the
+ * web-standard Request and Response, so they work with NextRequest/NextResponse and need no
+ * import of `next` at run time. They need the Node.js runtime (the default for route
+ * handlers; `export const config = { runtime: 'nodejs' }` for middleware on Next 15.5+).
+ *
+ * The middleware passes the request id on to the route (as the `x-request-id` request
+ * header, through Next's request-header override), so the route handler's events and the
+ * middleware's carry the same id.
+ *
+ * @example
+ * // app/api/users/[id]/route.ts
+ * export const GET = withFootprint(fp, async (req, { params }) => Response.json(await getUser((await params).id)));
+ * // middleware.ts
+ * export const middleware = footprintMiddleware(fp, (req) => (isAllowed(req) ? undefined : new Response('no', { status: 401 })));
+ */
+import type { Footprint } from '../client.js';
+import { runWithContext } from '../context.js';
+import {
+  CLIENT_CLOSED,
+  contentLength,
+  type RequestFacts,
+  type RequestLoggingOptions,
+  RequestRecorder,
+  type RequestState,
+} from '../http/recorder.js';
+import { clientIpOf } from '../http/request-info.js';
+
+export interface NextOptions extends RequestLoggingOptions<Request> {
+  /** The route's pattern, e.g. `/api/users/[id]`. Default: the path with the values of `params` replaced by their names. */
+  route?: string;
+  /**
+   * Keeps the function alive after the response to deliver its events: pass `after` from
+   * `next/server`, or `waitUntil` from `@vercel/functions`, on serverless hosting.
+   */
+  waitUntil?: (promise: Promise<unknown>) => void;
+}
+
+export interface NextMiddlewareOptions extends NextOptions {
+  /**
+   * Also record requests the middleware lets through (`NextResponse.next()`, rewrites). Their
+   * status is then the middleware's (200), not the page's. Default false: the route handler's
+   * wrapper records them.
+   */
+  recordPassThrough?: boolean;
+}
+
+type Handler<C> = (req: Request, ctx: C) => Response | Promise<Response>;
+export type Middleware = (req: Request, event: unknown) => Response | null | undefined | undefined | Promise<Response | null | undefined>;
+
+/** Next's own control flow (`redirect()`, `notFound()`) throws errors whose digest starts with NEXT_; they are not failures. */
+function controlFlowStatus(err: unknown): number | undefined {
+  const digest = (err as { digest?: unknown } | null)?.digest;
+  if (typeof digest !== 'string' || !digest.startsWith('NEXT_')) return undefined;
+  const parts = digest.split(';');
+  if (parts[0] === 'NEXT_REDIRECT') return Number(parts[3]) || 307;
+  if (parts[0] === 'NEXT_HTTP_ERROR_FALLBACK') return Number(parts[1]) || 404;
+  if (parts[0] === 'NEXT_NOT_FOUND') return 404;
+  return 200;
+}
+
+/** `/api/users/42` with params `{ id: '42' }` → `/api/users/[id]`; catch-all arrays → `[...slug]`. */
+export async function routeFromParams(path: string, ctx: unknown): Promise<string | undefined> {
+  const raw = (ctx as { params?: unknown } | null | undefined)?.params;
+  const params = raw && typeof (raw as PromiseLike<unknown>).then === 'function' ? await (raw as Promise<unknown>) : raw;
+  if (!params || typeof params !== 'object') return undefined;
+  const segments = path.split('/').map((s) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  });
+  const out = path.split('/');
+  for (const [key, value] of Object.entries(params as Record<string, unknown>)) {
+    if (typeof value === 'string') {
+      const i = segments.indexOf(value);
+      if (i > 0) {
+        out[i] = `[${key}]`;
+        segments[i] = '\u0000';
+      }
+    } else if (Array.isArray(value) && value.length > 0) {
+      const i = segments.findIndex((s, at) => value.every((v, k) => segments[at + k] === v) && s === value[0]);
+      if (i > 0) {
+        out.splice(i, value.length, `[...${key}]`);
+        segments.splice(i, value.length, '\u0000');
+      }
+    }
+  }
+  return out.join('/');
+}
+
+/**
+ * The response as sent: the request id header added, and the body counted as it streams, so
+ * the `request` event (written when the body ends, or when the client goes away) has the
+ * real size and duration. A response without a body is recorded at once.
+ */
+function sendCounted(response: Response, header: string, id: string, finish: (bytes: number, aborted: boolean) => void): Response {
+  const headers = new Headers(response.headers);
+  headers.set(header, id);
+  const body = response.body;
+  if (!body) {
+    finish(0, false);
+    return new Response(null, { status: response.status, statusText: response.statusText, headers });
+  }
+  const reader = body.getReader();
+  let bytes = 0;
+  const counted = new ReadableStream<Uint8Array>({
+    async pull(ctl) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          ctl.close();
+          finish(bytes, false);
+          return;
+        }
+        bytes += value.byteLength;
+        ctl.enqueue(value);
+      } catch (err) {
+        finish(bytes, true);
+        ctl.error(err);
+      }
+    },
+    cancel(reason) {
+      finish(bytes, true);
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(counted, { status: response.status, statusText: response.statusText, headers });
+}
+
+function factsOf(req: Request, status: number, route: string | undefined): RequestFacts {
+  const h = req.headers;
+  const facts: RequestFacts = { status, requestBytes: contentLength(h.get('content-length')) };
+  const ip = clientIpOf(h.get('x-real-ip') ?? undefined, h.get('x-forwarded-for') ?? undefined, true);
+  if (ip) facts.ip = ip;
+  const ua = h.get('user-agent');
+  if (ua) facts.userAgent = ua;
+  const ref = h.get('referer');
+  if (ref) facts.referrer = ref;
+  if (route) facts.route = route;
+  return facts;
+}
+
+function begin(recorder: RequestRecorder<Request>, req: Request): RequestState {
+  const url = new URL(req.url);
+  return recorder.begin(req, req.method, url.pathname + url.search, (name) => req.headers.get(name) ?? undefined);
+}
+
+/** Wraps an App Router route handler. Exceptions are recorded and rethrown for Next to answer. */
+export function withFootprint<C = unknown>(
+  fp: Footprint,
+  handler: Handler<C>,
+  options: NextOptions = {},
+): (req: Request, ctx: C) => Promise<Response> {
+  const recorder = new RequestRecorder<Request>(fp, options);
+  const header = recorder.requestIdHeader;
+  const settle = (): void => {
+    try {
+      options.waitUntil?.(fp.flush());
+    } catch {
+      // `after` outside a request scope throws; the events stay queued.
+    }
+  };
+  return async (req: Request, ctx: C): Promise<Response> => {
+    let state: RequestState;
+    try {
+      state = begin(recorder, req);
+    } catch {
+      return handler(req, ctx);
+    }
+    const routeOf = async (): Promise<string | undefined> =>
+      options.route ?? (await routeFromParams(state.path, ctx).catch(() => undefined));
+    let response: Response;
+    try {
+      response = await runWithContext(state.ctx, () => handler(req, ctx));
+    } catch (err) {
+      const status = controlFlowStatus(err);
+      if (status === undefined) recorder.fail(state, err, await routeOf());
+      recorder.end(state, factsOf(req, status ?? 500, await routeOf()));
+      settle();
+      throw err;
+    }
+    const facts = factsOf(req, response.status, await routeOf());
+    return sendCounted(response, header, state.ctx.requestId, (bytes, aborted) => {
+      recorder.end(
+        state,
+        aborted ? { ...facts, status: CLIENT_CLOSED, aborted, responseBytes: bytes } : { ...facts, responseBytes: bytes },
+      );
+      settle();
+    });
+  };
+}
+
+/** Copies the request's headers plus `name` into Next's request-header override, as `NextResponse.next({ request })` does. */
+function forwardRequestHeader(response: Response, req: Request, name: string, value: string): void {
+  const h = response.headers;
+  const listed = h.get('x-middleware-override-headers');
+  if (listed) {
+    const keys = listed.split(',').map((k) => k.trim());
+    if (!keys.includes(name)) h.set('x-middleware-override-headers', [...keys, name].join(','));
+  } else {
+    const keys: string[] = [];
+    for (const [key, v] of req.headers) {
+      h.set(`x-middleware-request-${key}`, v);
+      keys.push(key);
+    }
+    if (!keys.includes(name)) keys.push(name);
+    h.set('x-middleware-override-headers', keys.join(','));
+  }
+  h.set(`x-middleware-request-${name}`, value);
+}
+
+/** Wraps `middleware.ts` (or `proxy.ts`); with no function of your own, it only adds the request id. */
+export function footprintMiddleware(fp: Footprint, middleware?: Middleware, options: NextMiddlewareOptions = {}) {
+  const recorder = new RequestRecorder<Request>(fp, options);
+  const header = recorder.requestIdHeader;
+  return async (req: Request, event?: unknown): Promise<Response> => {
+    let state: RequestState;
+    try {
+      state = begin(recorder, req);
+    } catch {
+      return (await middleware?.(req, event)) ?? new Response(null, { headers: { 'x-middleware-next': '1' } });
+    }
+    let response: Response;
+    try {
+      response =
+        (await runWithContext(state.ctx, () => middleware?.(req, event))) ?? new Response(null, { headers: { 'x-middleware-next': '1' } });
+    } catch (err) {
+      recorder.fail(state, err, options.route);
+      recorder.end(state, factsOf(req, 500, options.route));
+      throw err;
+    }
+    const passThrough = response.headers.has('x-middleware-next') || response.headers.has('x-middleware-rewrite');
+    if (passThrough) {
+      response = withRequestId(response, header, state.ctx.requestId);
+      forwardRequestHeader(response, req, header, state.ctx.requestId);
+      if (options.recordPassThrough) recorder.end(state, factsOf(req, response.status, options.route));
+      return response;
+    }
+    const facts = factsOf(req, response.status, options.route);
+    return sendCounted(response, header, state.ctx.requestId, (bytes, aborted) =>
+      recorder.end(
+        state,
+        aborted ? { ...facts, status: CLIENT_CLOSED, aborted, responseBytes: bytes } : { ...facts, responseBytes: bytes },
+      ),
+    );
+  };
+}
+
+/** Adds the request id to a pass-through response (its headers stay Next's own protocol headers). */
+function withRequestId(response: Response, name: string, value: string): Response {
+  try {
+    response.headers.set(name, value);
+    return response;
+  } catch {
+    const copy = new Response(response.body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    copy.headers.set(name, value);
+    return copy;
+  }
+}
+
+/** Next 16 names the file `proxy.ts`; same wrapper. */
+export const footprintProxy = footprintMiddleware;

@@ -1,0 +1,47 @@
+/**
+ * Request facts read from Node's own request and response objects, shared by the adapters
+ * built on node:http (Express, Fastify, plain handlers). Sizes come from Content-Length;
+ * a streamed body without one has no size.
+ */
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { CLIENT_CLOSED, contentLength, type RequestFacts } from './recorder.js';
+import type { HeaderGetter } from './request-info.js';
+
+/** One request header as text (Node gives arrays only for set-cookie). */
+export function headerGetter(headers: IncomingHttpHeaders): HeaderGetter {
+  return (name) => {
+    const v = headers[name];
+    return Array.isArray(v) ? v[0] : v;
+  };
+}
+
+/** An error a framework answered with 4xx (validation, not found) is the client's fault, not an `error` event. */
+export function isServerError(err: unknown): boolean {
+  const e = err as { statusCode?: unknown; status?: unknown } | null;
+  const status = typeof e?.statusCode === 'number' ? e.statusCode : typeof e?.status === 'number' ? e.status : undefined;
+  return status === undefined || status >= 500 || status < 400;
+}
+
+/** @param length the response's Content-Length when the framework keeps headers itself (Fastify writes them in one writeHead). */
+export function nodeFacts(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ip: string | undefined,
+  route: string | undefined,
+  length: unknown = res.getHeader('content-length'),
+): RequestFacts {
+  const finished = res.writableFinished;
+  const h = req.headers;
+  const facts: RequestFacts = {
+    status: finished ? res.statusCode : CLIENT_CLOSED,
+    requestBytes: contentLength(h['content-length']),
+    responseBytes: contentLength(length),
+  };
+  if (!finished) facts.aborted = true;
+  if (route) facts.route = route;
+  if (ip) facts.ip = ip;
+  if (h['user-agent']) facts.userAgent = h['user-agent'];
+  const referrer = h.referer ?? (h.referrer as string | undefined);
+  if (referrer) facts.referrer = referrer;
+  return facts;
+}

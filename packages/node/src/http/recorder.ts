@@ -1,0 +1,177 @@
+/**
+ * The framework-neutral core of the request middleware. `begin` runs first in a request: it
+ * reads the ids (request, trace, visitor, session) into the correlation context the adapter
+ * then runs the request in. `end` runs once the response is finished or the client went
+ * away and writes one `request` event; `fail` turns an exception of the handler into an
+ * `error` event of the same request. Ignore rules and sampling are compiled once, here.
+ * The adapters (frameworks/*.ts) only translate their framework's request and response.
+ */
+import { EMIT_IN, type EmitIn, type Footprint, type OutgoingEvent } from '../client.js';
+import { type CorrelationContext, runWithContext } from '../context.js';
+import { isoTime } from '../events/clock.js';
+import { errorProperties } from '../events/exception.js';
+import { maskQuery, SECRET_QUERY_KEYS } from '../events/mask.js';
+import { type HeaderGetter, requestIdsOf, splitUrl, visitorIdsOf } from './request-info.js';
+
+export interface RequestLoggingOptions<Req> {
+  /** Finds the signed-in user of a request (e.g. `(req) => req.user?.id`). Called when an event is written. */
+  userId?: (req: Req) => unknown;
+  /** Paths not recorded: exact strings, `prefix*` strings or regular expressions. */
+  ignorePaths?: Array<string | RegExp>;
+  /** Methods not recorded. Default `['OPTIONS']` (CORS preflights). */
+  ignoreMethods?: string[];
+  /** Share of requests recorded, 0 to 1. Failed requests (5xx or an exception) are always recorded. Default 1. */
+  sampleRate?: number;
+  /** Query parameters whose values are masked. Default: names like password, token, secret, key, auth, session, code. */
+  secretQueryKeys?: RegExp;
+  /** Header that carries the request id in and out. Default `x-request-id`. */
+  requestIdHeader?: string;
+}
+
+export interface RequestState {
+  readonly ctx: CorrelationContext;
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  readonly start: number;
+  readonly startWall: number;
+  readonly recorded: boolean;
+  readonly parentSpanId: string | undefined;
+  errorMessage?: string;
+  ended?: boolean;
+}
+
+/** What the adapter knows once the response is done. */
+export interface RequestFacts {
+  status: number;
+  route?: string;
+  ip?: string;
+  userAgent?: string;
+  referrer?: string;
+  requestBytes?: number;
+  responseBytes?: number;
+  /** The client went away before the response was complete. */
+  aborted?: boolean;
+}
+
+/** nginx's "client closed request", for responses the client did not wait for. */
+export const CLIENT_CLOSED = 499;
+
+const sizeOf = (v: unknown): number | undefined => {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : Number.NaN;
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+};
+
+export { sizeOf as contentLength };
+
+function compileIgnore(paths: Array<string | RegExp>, methods: string[]): (method: string, path: string) => boolean {
+  const m = new Set(methods.map((x) => x.toUpperCase()));
+  const exact = new Set(paths.filter((p): p is string => typeof p === 'string' && !p.endsWith('*')));
+  const prefixes = paths.filter((p): p is string => typeof p === 'string' && p.endsWith('*')).map((p) => p.slice(0, -1));
+  const patterns = paths.filter((p): p is RegExp => p instanceof RegExp);
+  if (m.size === 0 && exact.size === 0 && prefixes.length === 0 && patterns.length === 0) return () => false;
+  return (method, path) =>
+    m.has(method) || exact.has(path) || prefixes.some((p) => path.startsWith(p)) || patterns.some((r) => r.test(path));
+}
+
+export class RequestRecorder<Req> {
+  readonly requestIdHeader: string;
+  private readonly ignored: (method: string, path: string) => boolean;
+  private readonly sampleRate: number;
+  private readonly secretKeys: RegExp;
+  private readonly resolveUser: ((req: Req) => unknown) | undefined;
+
+  constructor(
+    private readonly client: Footprint,
+    options: RequestLoggingOptions<Req> = {},
+  ) {
+    this.requestIdHeader = (options.requestIdHeader ?? 'x-request-id').toLowerCase();
+    this.ignored = compileIgnore(options.ignorePaths ?? [], options.ignoreMethods ?? ['OPTIONS']);
+    const rate = options.sampleRate ?? 1;
+    this.sampleRate = Number.isFinite(rate) ? Math.min(1, Math.max(0, rate)) : 1;
+    this.secretKeys = options.secretQueryKeys ?? SECRET_QUERY_KEYS;
+    this.resolveUser = options.userId;
+  }
+
+  begin(req: Req, method: string, url: string, get: HeaderGetter): RequestState {
+    const { path, query } = splitUrl(url);
+    const ids = requestIdsOf(get, this.requestIdHeader);
+    const ctx: CorrelationContext = { requestId: ids.requestId, ...visitorIdsOf(get) };
+    if (ids.traceId) {
+      ctx.traceId = ids.traceId;
+      ctx.spanId = ids.spanId;
+    }
+    const resolve = this.resolveUser;
+    if (resolve) ctx.resolveUser = () => resolve(req);
+    const upper = method.toUpperCase();
+    return {
+      ctx,
+      method: upper,
+      path,
+      query,
+      start: performance.now(),
+      startWall: Date.now(),
+      recorded: !this.ignored(upper, path),
+      parentSpanId: ids.parentSpanId,
+    };
+  }
+
+  /** Writes the request's `request` event (once). */
+  end(state: RequestState, facts: RequestFacts): void {
+    if (state.ended) return;
+    state.ended = true;
+    if (!state.recorded) return;
+    try {
+      const failed = facts.status >= 500 || state.errorMessage !== undefined;
+      if (!failed && this.sampleRate < 1 && Math.random() >= this.sampleRate) return;
+      const p: Record<string, unknown> = {
+        method: state.method.slice(0, 16),
+        path: state.path,
+        status: facts.status >= 100 && facts.status <= 599 ? Math.floor(facts.status) : 500,
+        duration_ms: Math.round((performance.now() - state.start) * 1000) / 1000,
+      };
+      if (facts.route) p.route = facts.route;
+      const query = state.query === '' ? undefined : maskQuery(state.query, this.secretKeys);
+      if (query) p.query = query;
+      const reqBytes = sizeOf(facts.requestBytes);
+      if (reqBytes !== undefined) p.request_bytes = reqBytes;
+      const resBytes = sizeOf(facts.responseBytes);
+      if (resBytes !== undefined) p.response_bytes = resBytes;
+      if (facts.ip) p.ip = facts.ip;
+      if (facts.userAgent) p.user_agent = facts.userAgent;
+      if (facts.referrer) p.referrer = facts.referrer;
+      if (state.errorMessage !== undefined) p.error_message = state.errorMessage;
+      if (facts.aborted) p.aborted = true;
+      if (state.parentSpanId) p.parent_span_id = state.parentSpanId;
+      this.send({ type: 'request', timestamp: isoTime(state.startWall), properties: p }, state.ctx);
+    } catch {
+      // Never into the app: a foreign value in the facts cannot break the response.
+    }
+  }
+
+  /** Records an exception of the handler as an `error` event of this request. */
+  fail(state: RequestState | undefined, err: unknown, route?: string): void {
+    try {
+      const extra: Record<string, unknown> = { handled: false };
+      if (state) {
+        extra.method = state.method;
+        extra.api_path = state.path;
+        if (route) extra.route = route;
+      }
+      const props = errorProperties(err, extra);
+      if (state) state.errorMessage = props.message;
+      const event = { type: 'error', properties: props };
+      if (state) this.send(event, state.ctx);
+      else this.client.send(event);
+    } catch {
+      // As above.
+    }
+  }
+
+  /** Sends with the request's correlation ids and user: directly with our client, inside the context otherwise. */
+  private send(event: OutgoingEvent, ctx: CorrelationContext): void {
+    const direct = (this.client as Partial<Record<typeof EMIT_IN, EmitIn>>)[EMIT_IN];
+    if (direct) direct(event, ctx);
+    else runWithContext(ctx, () => this.client.send(event));
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * Options of `createFootprint` and every default, in one place. Options are read once, at
+ * construction, into a frozen `ResolvedOptions`; nothing on the hot path decides anything
+ * from raw options again.
+ */
+import { join } from 'node:path';
+import type { FootprintEvent } from '@footprint/schema';
+import { LIMITS } from '@footprint/schema/limits';
+import type { FootprintSdkError } from './delivery/drops.js';
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+/** Named defaults. Batch sizes stay under the collector's limits (500 KB, 2500 events per batch). */
+export const DEFAULTS = {
+  /** Send a batch as soon as this many events are waiting. */
+  flushAt: 500,
+  /** ... or when the oldest waiting event is this old. */
+  flushIntervalMs: 1_000,
+  /** Largest batch body before compression; the collector takes 500 KB. */
+  maxBatchBytes: 480 * 1024,
+  /**
+   * Events held in memory on their way to the outbox (or to the collector, without one).
+   * Generous, because a disk stall of a fraction of a second at a few thousand events a
+   * second must not drop anything; held as packed buffers, 32 MB of events cost no GC.
+   */
+  maxQueueEvents: 100_000,
+  maxQueueBytes: 32 * 1024 * 1024,
+  /** Largest single event (the collector's limit); larger ones are dropped and counted. */
+  maxEventBytes: LIMITS.maxEventBytes,
+  /** Undelivered events kept on disk; beyond it new events are dropped and counted. */
+  outboxMaxBytes: 256 * 1024 * 1024,
+  outboxSegmentBytes: 8 * 1024 * 1024,
+  outboxFsync: true,
+  /**
+   * Compress batch bodies, with gzip level 1 (most of the saving for a fraction of the CPU).
+   * `auto`: compress unless the collector is on this machine (a loopback address), where
+   * compression only costs CPU.
+   */
+  gzip: 'auto' as const,
+  gzipLevel: 1,
+  /** One POST may take this long before it counts as failed and is retried. */
+  timeoutMs: 15_000,
+  /** Retries: exponential backoff with full jitter between min and max; Retry-After wins, up to its cap. */
+  retryMinDelayMs: 250,
+  retryMaxDelayMs: 30_000,
+  retryAfterMaxMs: 10 * 60_000,
+  /** Drops and failures are reported to onError at most this often per kind (counts add up). */
+  reportIntervalMs: 10_000,
+  logLevel: 'info' as LogLevel,
+  /** flush() and shutdown() give up waiting after this long (events stay in the outbox). */
+  flushTimeoutMs: 10_000,
+} as const;
+
+export interface OutboxOptions {
+  /** Folder of the outbox. Default: `.footprint/outbox` under the working directory. */
+  dir?: string;
+  /** Most bytes of undelivered events kept on disk. Default 256 MB. */
+  maxBytes?: number;
+  /** Segment file size. Default 8 MB. */
+  segmentBytes?: number;
+  /** fdatasync every group of appended events, so they also survive a power loss. Default true. */
+  fsync?: boolean;
+}
+
+export interface RetryOptions {
+  minDelayMs?: number;
+  maxDelayMs?: number;
+  /** Longest Retry-After honoured; longer ones are cut to this. */
+  maxRetryAfterMs?: number;
+}
+
+export interface FootprintOptions {
+  /** Base URL of the collector, e.g. `http://localhost:8080`. Events go to `POST {endpoint}/v1/batch`. */
+  endpoint: string;
+  /** A project's write key. */
+  writeKey: string;
+  /** `false` turns every call into a no-op (tests, local runs without a collector). Default true. */
+  enabled?: boolean;
+  /**
+   * The on-disk outbox. Default: on, unless the process runs on a serverless platform
+   * (Vercel, AWS Lambda, Netlify, Google Cloud Functions), where memory only is used.
+   * `false` keeps events in memory only; `true` or an object turns it on.
+   */
+  outbox?: boolean | OutboxOptions;
+  flushAt?: number;
+  flushIntervalMs?: number;
+  maxBatchBytes?: number;
+  maxQueueEvents?: number;
+  maxQueueBytes?: number;
+  /** `true`, `false`, or `auto` (the default: compress unless the collector's address is loopback). */
+  gzip?: boolean | 'auto';
+  timeoutMs?: number;
+  retry?: RetryOptions;
+  /** Lowest level of `log.*` sent; lower levels are no-ops. Default `info`. */
+  logLevel?: LogLevel;
+  /** Context sent with every event (e.g. `{ service: 'api', environment: 'production' }`). */
+  context?: Record<string, unknown>;
+  /**
+   * Last look at each event before it is queued: return it (changed or not) to send it, or
+   * `null` to drop it. The place for masking (e.g. `@footprint/privacy`). An exception
+   * drops the event, so a broken mask never sends what it should have hidden.
+   */
+  beforeSend?: (event: FootprintEvent) => FootprintEvent | null | undefined;
+  /** The one error handler: drops (with counts) and delivery trouble. Default: a warning on stderr. */
+  onError?: (error: FootprintSdkError) => void;
+  /** Record `uncaughtException` and `unhandledRejection` as fatal `error` events. Default false. */
+  captureUncaught?: boolean;
+  /** Try to deliver what is pending when the event loop empties (`beforeExit`). Default true. */
+  flushOnExit?: boolean;
+}
+
+export interface ResolvedOptions {
+  endpoint: URL;
+  writeKey: string;
+  enabled: boolean;
+  outbox: Required<OutboxOptions> | null;
+  flushAt: number;
+  flushIntervalMs: number;
+  maxBatchBytes: number;
+  maxQueueEvents: number;
+  maxQueueBytes: number;
+  maxEventBytes: number;
+  gzip: boolean;
+  gzipLevel: number;
+  timeoutMs: number;
+  retryMinDelayMs: number;
+  retryMaxDelayMs: number;
+  retryAfterMaxMs: number;
+  logLevel: LogLevel;
+  context: Record<string, unknown>;
+  beforeSend: FootprintOptions['beforeSend'];
+  captureUncaught: boolean;
+  flushOnExit: boolean;
+}
+
+/** Environment variables that mark a serverless function, where a disk outbox outlives nothing. */
+const SERVERLESS_ENV = ['VERCEL', 'AWS_LAMBDA_FUNCTION_NAME', 'NETLIFY', 'FUNCTION_TARGET', 'FUNCTIONS_WORKER_RUNTIME'];
+
+export function isServerless(env: NodeJS.ProcessEnv = process.env): boolean {
+  return SERVERLESS_ENV.some((name) => env[name] !== undefined && env[name] !== '');
+}
+
+/** localhost, 127.0.0.0/8 and ::1: a collector on this machine. */
+export function isLoopback(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+const positive = (v: number | undefined, def: number): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : def);
+
+/** Reads options once. Bad values fall back to the defaults: configuration never throws into the app. */
+export function resolveOptions(o: FootprintOptions): ResolvedOptions {
+  let endpoint: URL;
+  try {
+    endpoint = new URL(o.endpoint);
+  } catch {
+    endpoint = new URL('http://127.0.0.1:8080');
+  }
+  const outboxWanted = o.outbox === undefined ? !isServerless() : o.outbox !== false;
+  const ob = typeof o.outbox === 'object' ? o.outbox : {};
+  return {
+    endpoint,
+    writeKey: String(o.writeKey ?? ''),
+    enabled: o.enabled !== false,
+    outbox: outboxWanted
+      ? {
+          dir: ob.dir ?? join(process.cwd(), '.footprint', 'outbox'),
+          maxBytes: positive(ob.maxBytes, DEFAULTS.outboxMaxBytes),
+          segmentBytes: positive(ob.segmentBytes, DEFAULTS.outboxSegmentBytes),
+          fsync: ob.fsync ?? DEFAULTS.outboxFsync,
+        }
+      : null,
+    flushAt: Math.min(Math.floor(positive(o.flushAt, DEFAULTS.flushAt)), LIMITS.maxBatchEvents),
+    flushIntervalMs: positive(o.flushIntervalMs, DEFAULTS.flushIntervalMs),
+    // At least one largest event must fit in a batch.
+    maxBatchBytes: Math.max(Math.min(positive(o.maxBatchBytes, DEFAULTS.maxBatchBytes), DEFAULTS.maxBatchBytes), 40 * 1024),
+    maxQueueEvents: Math.floor(positive(o.maxQueueEvents, DEFAULTS.maxQueueEvents)),
+    maxQueueBytes: positive(o.maxQueueBytes, DEFAULTS.maxQueueBytes),
+    maxEventBytes: DEFAULTS.maxEventBytes,
+    gzip: (o.gzip ?? DEFAULTS.gzip) === 'auto' ? !isLoopback(endpoint.hostname) : o.gzip === true,
+    gzipLevel: DEFAULTS.gzipLevel,
+    timeoutMs: positive(o.timeoutMs, DEFAULTS.timeoutMs),
+    retryMinDelayMs: positive(o.retry?.minDelayMs, DEFAULTS.retryMinDelayMs),
+    retryMaxDelayMs: positive(o.retry?.maxDelayMs, DEFAULTS.retryMaxDelayMs),
+    retryAfterMaxMs: positive(o.retry?.maxRetryAfterMs, DEFAULTS.retryAfterMaxMs),
+    logLevel: o.logLevel ?? DEFAULTS.logLevel,
+    context: o.context ?? {},
+    beforeSend: o.beforeSend,
+    captureUncaught: o.captureUncaught === true,
+    flushOnExit: o.flushOnExit !== false,
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * Process-level hooks of a client:
+ *
+ * - `captureUncaught`: an uncaught exception or unhandled rejection becomes a fatal `error`
+ *   event. What is staged is written to the outbox synchronously (the process is dying, so
+ *   blocking is harmless), then, if no other handler is installed, Node's own behaviour is
+ *   kept: the error is printed and the process exits with code 1, after at most
+ *   `FATAL_FLUSH_MS` of trying to deliver.
+ * - `flushOnExit`: when the event loop empties (`beforeExit`), pending events get one
+ *   bounded attempt at delivery, so short scripts and cron processes send what they wrote.
+ */
+import type { Footprint } from './client.js';
+import type { Pipeline } from './delivery/pipeline.js';
+import type { ResolvedOptions } from './options.js';
+
+/** How long a dying process tries to deliver its last events. */
+const FATAL_FLUSH_MS = 2_000;
+/** How long `beforeExit` keeps the process alive to deliver. */
+const EXIT_FLUSH_MS = 5_000;
+
+/** Node's `--unhandled-rejections` mode, from the command line or NODE_OPTIONS. */
+function rejectionMode(): string {
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  for (const f of flags) {
+    const m = /^--unhandled-rejections=(\S+)$/.exec(f);
+    if (m?.[1]) return m[1];
+  }
+  return 'throw';
+}
+
+export function installProcessHooks(client: Footprint, pipeline: Pipeline, o: ResolvedOptions): () => void {
+  const removers: Array<() => void> = [];
+  let dying = false;
+
+  const die = (err: unknown): void => {
+    if (dying) return;
+    dying = true;
+    console.error(err);
+    void pipeline.flush(FATAL_FLUSH_MS).finally(() => process.exit(1));
+  };
+
+  if (o.captureUncaught) {
+    const onUncaught = (err: unknown, origin: string): void => {
+      client.captureException(err, { level: 'fatal', handled: false, origin });
+      pipeline.persistSync();
+      if (process.listenerCount('uncaughtException') === 1) die(err);
+    };
+    const onRejection = (reason: unknown): void => {
+      client.captureException(reason, { level: 'fatal', handled: false, origin: 'unhandledRejection' });
+      pipeline.persistSync();
+      const mode = rejectionMode();
+      if (process.listenerCount('unhandledRejection') === 1 && (mode === 'throw' || mode === 'strict')) die(reason);
+    };
+    process.on('uncaughtException', onUncaught);
+    process.on('unhandledRejection', onRejection);
+    removers.push(() => process.off('uncaughtException', onUncaught));
+    removers.push(() => process.off('unhandledRejection', onRejection));
+  }
+
+  if (o.flushOnExit) {
+    let tried = false;
+    const onBeforeExit = (): void => {
+      if (tried || dying || pipeline.stats().pending === 0) return;
+      tried = true;
+      void pipeline.flush(EXIT_FLUSH_MS);
+    };
+    process.on('beforeExit', onBeforeExit);
+    removers.push(() => process.off('beforeExit', onBeforeExit));
+  }
+
+  return () => {
+    for (const remove of removers.splice(0)) remove();
+  };
+}

@@ -1,0 +1,345 @@
+/**
+ * The client's calls against a real collector: each helper's event as the collector stores
+ * it, and what crossed the wire where the SDK itself must have changed something (masking).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { FootprintSdkError } from '../src/index.js';
+import { eventsWhere, marker, startCollector, TestProxy, testClient } from './support/harness.js';
+
+type Collector = Awaited<ReturnType<typeof startCollector>>;
+
+describe('createFootprint against a real collector', () => {
+  let collector: Collector;
+  let proxy: TestProxy;
+  const errors: FootprintSdkError[] = [];
+  let fp: ReturnType<typeof testClient>;
+
+  before(async () => {
+    collector = await startCollector();
+    proxy = await new TestProxy(collector.url).start();
+    fp = testClient(proxy.url, { onError: (e) => errors.push(e) });
+  });
+  after(async () => {
+    await fp.shutdown();
+    await proxy.stop();
+    await collector.dispose();
+  });
+
+  const byMarker = (m: string) => (e: any) => e.properties?.marker === m || e.traits?.marker === m;
+
+  it('sends track, identify and page events with their identities and properties', async () => {
+    const m = marker();
+    fp.track({ event: 'survey_registered', userId: 'u_6', properties: { marker: m, survey_no: 194 } });
+    fp.identify({ userId: 'u_6', anonymousId: 'anon-1', traits: { marker: m, plan: 'pro' } });
+    fp.page({ name: 'Product Detail', anonymousId: 'anon-1', properties: { marker: m, path: '/products/11' } });
+    assert.equal((await fp.flush()).ok, true);
+    const events = await eventsWhere(collector.url, byMarker(m), 3);
+    const of = (t: string) => events.find((e) => e.type === t);
+    assert.equal(of('track').event, 'survey_registered');
+    assert.equal(of('track').user_id, 'u_6');
+    assert.equal(of('track').properties.survey_no, 194);
+    assert.equal(of('identify').traits.plan, 'pro');
+    assert.equal(of('identify').anonymous_id, 'anon-1');
+    assert.equal(of('page').event, 'Product Detail');
+    assert.equal(of('page').path, '/products/11');
+    assert.equal(of('track').library_name, '@footprint/node');
+  });
+
+  it('writes log lines with level, message and fields, in both argument orders, and serializes Error fields', async () => {
+    const m = marker();
+    fp.log.info('web service started', { marker: m, port: 3000 });
+    fp.log.warn({ marker: m, retry: 2 }, 'slow upstream');
+    fp.log.error('payment failed', { marker: m, err: new TypeError('card declined') });
+    fp.log.fatal('out of memory', { marker: m });
+    fp.log.child({ logger: 'billing', marker: m }).info('invoice sent');
+    await fp.flush();
+    const events = await eventsWhere(collector.url, byMarker(m), 5);
+    const byMsg = (s: string) => events.find((e) => e.message === s);
+    assert.equal(byMsg('web service started').level, 'info');
+    assert.equal(byMsg('web service started').properties.port, 3000);
+    assert.equal(byMsg('slow upstream').level, 'warn');
+    assert.equal(byMsg('slow upstream').properties.retry, 2);
+    assert.equal(byMsg('payment failed').properties.err.type, 'TypeError');
+    assert.match(byMsg('payment failed').properties.err.stack, /card declined/);
+    assert.equal(byMsg('out of memory').level, 'fatal');
+    assert.equal(byMsg('invoice sent').properties.logger, 'billing');
+  });
+
+  it('does not send log levels below logLevel', async () => {
+    const m = marker();
+    const quiet = testClient(proxy.url, { logLevel: 'warn' });
+    quiet.log.debug('not sent', { marker: m });
+    quiet.log.info('not sent either', { marker: m });
+    quiet.log.warn('sent', { marker: m });
+    await quiet.shutdown();
+    const events = await eventsWhere(collector.url, byMarker(m), 1);
+    assert.deepEqual(
+      events.map((e) => e.message),
+      ['sent'],
+    );
+    assert.equal(quiet.stats().delivered, 1);
+  });
+
+  it('records an exception with its type, message, stack, code and the place it was thrown', async () => {
+    const m = marker();
+    const err = Object.assign(new RangeError('Failed to allocate survey number'), { code: 'SURVEY_NO_ALLOCATION_FAILED' });
+    fp.captureException(err, { marker: m, campaign_id: 'c1', impact: 'high' });
+    fp.captureException('a thrown string', { marker: m });
+    await fp.flush();
+    const events = await eventsWhere(collector.url, (e) => e.type === 'error' && byMarker(m)(e), 2);
+    const e = events.find((x) => x.error_type === 'RangeError');
+    assert.equal(e.message, 'Failed to allocate survey number');
+    assert.equal(e.properties.code, 'SURVEY_NO_ALLOCATION_FAILED');
+    assert.equal(e.properties.handled, true);
+    assert.equal(e.properties.impact, 'high');
+    assert.match(e.properties.file, /client\.test\.ts$/);
+    assert.ok(e.properties.line > 0);
+    assert.ok(e.error_fingerprint);
+    const s = events.find((x) => x.error_type === 'string');
+    assert.equal(s.message, 'a thrown string');
+  });
+
+  it('db records operation, table, duration and rows, and measure times a call and records its failure', async () => {
+    const m = marker();
+    fp.db({ operation: 'INSERT', table: 'event_survey_entries', duration_ms: 12, rows: 1, marker: m });
+    const rows = await fp.db.measure(
+      { operation: 'SELECT', table: 'users', marker: m },
+      async () => [1, 2, 3],
+      (r) => r.length,
+    );
+    assert.deepEqual(rows, [1, 2, 3]);
+    const failing = fp.db.measure({ operation: 'UPDATE', table: 'users', marker: m }, async () => {
+      throw Object.assign(new Error('duplicate key value'), { code: '23505' });
+    });
+    await assert.rejects(failing, /duplicate key/);
+    await fp.flush();
+    const events = await eventsWhere(collector.url, (e) => e.type === 'db' && byMarker(m)(e), 3);
+    const op = (o: string) => events.find((e) => e.event === o);
+    assert.equal(op('INSERT').properties.table, 'event_survey_entries');
+    assert.equal(op('INSERT').duration_ms, 12);
+    assert.equal(op('SELECT').properties.rows, 3);
+    assert.ok(op('SELECT').duration_ms >= 0);
+    assert.equal(op('UPDATE').properties.error_code, '23505');
+    assert.equal(op('UPDATE').message, 'duplicate key value');
+  });
+
+  it('cron records a start, then a success with duration and records processed', async () => {
+    const m = marker();
+    const job = fp.cron(`aggregate-marketing-stats-${m}`, async (run, batch: number) => {
+      run.step('load');
+      run.records(100);
+      run.addRecords(batch);
+      fp.log.info('aggregating', { marker: m });
+      return 'done';
+    });
+    assert.equal(await job(50), 'done');
+    await fp.flush();
+    const events = await eventsWhere(collector.url, (e) => e.event === `aggregate-marketing-stats-${m}` || byMarker(m)(e), 3);
+    const started = events.find((e) => e.properties.status === 'started');
+    const success = events.find((e) => e.properties.status === 'success');
+    const log = events.find((e) => e.type === 'log');
+    assert.ok(started && success && log);
+    assert.equal(success.properties.records_processed, 150);
+    assert.ok(success.duration_ms >= 0);
+    assert.equal(log.request_id, success.request_id, 'a log line written during the run carries the run id');
+    assert.equal(started.request_id, success.request_id);
+  });
+
+  it('cron records a failure with the error and the failed step, and rethrows the job’s error', async () => {
+    const m = marker();
+    const job = fp.cron(`webinar-access-snapshot-${m}`, async (run) => {
+      run.step('upload');
+      throw new Error('timeout');
+    });
+    await assert.rejects(job(), /timeout/);
+    await fp.flush();
+    const events = await eventsWhere(collector.url, (e) => e.event === `webinar-access-snapshot-${m}` && e.properties.status === 'failure');
+    assert.equal(events[0].properties.failed_step, 'upload');
+    assert.equal(events[0].message, 'timeout');
+    const errs = await eventsWhere(collector.url, (e) => e.type === 'error' && e.properties.job === `webinar-access-snapshot-${m}`);
+    assert.equal(errs[0].request_id, events[0].request_id);
+  });
+
+  it('email masks the recipient before the event leaves the process', async () => {
+    const m = marker();
+    fp.email({ status: 'sent', provider: 'resend', provider_message_id: 're_abc123', recipient: 'user@example.com', campaign_id: m });
+    fp.email({
+      status: 'failed',
+      provider: 'resend',
+      recipient: 'kim.minsu@mail.example.kr',
+      campaign_id: m,
+      error: new Error('rate limited'),
+    });
+    await fp.flush();
+    const wire = proxy.requests.flatMap((r) => r.events).filter((e) => e.properties?.campaign_id === m);
+    assert.deepEqual(wire.map((e) => e.properties.recipient).sort(), ['k***@mail.example.kr', 'u***@example.com']);
+    assert.ok(!JSON.stringify(wire).includes('user@example.com'));
+    const events = await eventsWhere(collector.url, (e) => e.type === 'email' && e.properties.campaign_id === m, 2);
+    const sent = events.find((e) => e.event === 'sent');
+    assert.equal(sent.properties.provider_message_id, 're_abc123');
+    assert.equal(events.find((e) => e.event === 'failed').message, 'rate limited');
+  });
+
+  it('ai records provider, model, tokens, cost and duration, and measure records a failed call', async () => {
+    const m = marker();
+    fp.ai({
+      provider: 'gemini',
+      model: 'gemini-1.5-pro',
+      input_tokens: 1500,
+      output_tokens: 800,
+      cost_usd: 0.015,
+      duration_ms: 2340,
+      marker: m,
+    });
+    const answer = await fp.ai.measure(
+      { provider: 'gemini', model: 'gemini-1.5-flash', marker: m },
+      async () => ({ text: 'hi', usage: { in: 10, out: 2 } }),
+      (r) => ({ input_tokens: r.usage.in, output_tokens: r.usage.out }),
+    );
+    assert.equal(answer.text, 'hi');
+    const rateLimit = Object.assign(new Error('quota exceeded'), { name: 'RateLimitError' });
+    await assert.rejects(
+      fp.ai.measure({ provider: 'openai', model: 'gpt-x', marker: m }, async () => {
+        throw rateLimit;
+      }),
+      /quota/,
+    );
+    await fp.flush();
+    const events = await eventsWhere(collector.url, (e) => e.type === 'ai' && byMarker(m)(e), 3);
+    const model = (x: string) => events.find((e) => e.event === x);
+    assert.equal(model('gemini-1.5-pro').properties.cost_usd, 0.015);
+    assert.equal(model('gemini-1.5-pro').duration_ms, 2340);
+    assert.equal(model('gemini-1.5-flash').properties.input_tokens, 10);
+    assert.equal(model('gpt-x').error_type, 'RateLimitError');
+    assert.equal(model('gpt-x').message, 'quota exceeded');
+  });
+
+  it('realtime records channel, status, reconnect tries and the error', async () => {
+    const m = marker();
+    fp.realtime({
+      channel: `webinar:${m}:messages`,
+      status: 'CHANNEL_ERROR',
+      reconnect_tries: 2,
+      error: 'Connection timeout',
+      webinar_id: m,
+    });
+    await fp.flush();
+    const [e] = await eventsWhere(collector.url, (x) => x.type === 'realtime' && x.properties.webinar_id === m);
+    assert.equal(e.event, 'CHANNEL_ERROR');
+    assert.equal(e.properties.channel, `webinar:${m}:messages`);
+    assert.equal(e.properties.reconnect_tries, 2);
+    assert.equal(e.message, 'Connection timeout');
+  });
+
+  it('gives the events written inside withContext the same request id', async () => {
+    const m = marker();
+    await fp.withContext({ requestId: `job-${m}` }, async () => {
+      fp.log.info('consumer picked a message', { marker: m });
+      await new Promise((r) => setTimeout(r, 5));
+      fp.track({ event: 'message_processed', anonymousId: 'worker', properties: { marker: m } });
+    });
+    await fp.flush();
+    const events = await eventsWhere(collector.url, byMarker(m), 2);
+    assert.deepEqual(
+      events.map((e) => e.request_id),
+      [`job-${m}`, `job-${m}`],
+    );
+  });
+});
+
+describe('createFootprint never throws into the application', () => {
+  let collector: Collector;
+  before(async () => {
+    collector = await startCollector();
+  });
+  after(async () => {
+    await collector.dispose();
+  });
+
+  it('lets beforeSend change or drop events, and drops (and reports) an event whose beforeSend throws', async () => {
+    const m = marker();
+    const errors: FootprintSdkError[] = [];
+    const fp = testClient(collector.url, {
+      onError: (e) => errors.push(e),
+      beforeSend: (e: any) => {
+        if (e.properties?.secret) throw new Error('mask failed');
+        if (e.properties?.drop) return null;
+        return { ...e, properties: { ...e.properties, masked: true } };
+      },
+    });
+    fp.log.info('kept', { marker: m });
+    fp.log.info('dropped', { marker: m, drop: true });
+    fp.log.info('unmaskable', { marker: m, secret: 'x' });
+    await fp.shutdown();
+    const events = await eventsWhere(collector.url, (e) => e.properties?.marker === m);
+    assert.deepEqual(
+      events.map((e) => [e.message, e.properties.masked]),
+      [['kept', true]],
+    );
+    assert.equal(errors.find((e) => e.code === 'before_send_failed')?.dropped, 1);
+    assert.equal(fp.stats().dropped.before_send_failed, 1);
+  });
+
+  it('drops and reports a track event with no user or visitor instead of sending it', async () => {
+    const errors: FootprintSdkError[] = [];
+    const fp = testClient(collector.url, { onError: (e) => errors.push(e) });
+    fp.track({ event: 'orphan' });
+    await fp.shutdown();
+    assert.equal(errors[0]?.code, 'rejected');
+    assert.match(errors[0]?.message ?? '', /needs userId or anonymousId/);
+  });
+
+  it('drops and counts an event over 32 KB, and still sends the next one', async () => {
+    const m = marker();
+    const errors: FootprintSdkError[] = [];
+    const fp = testClient(collector.url, { onError: (e) => errors.push(e) });
+    fp.log.info('huge', { marker: m, blob: 'x'.repeat(40_000) });
+    fp.log.info('small', { marker: m });
+    await fp.shutdown();
+    assert.equal(errors.find((e) => e.code === 'event_too_large')?.dropped, 1);
+    const events = await eventsWhere(collector.url, (e) => e.properties?.marker === m);
+    assert.deepEqual(
+      events.map((e) => e.message),
+      ['small'],
+    );
+  });
+
+  it('serializes circular and BigInt fields instead of throwing', async () => {
+    const m = marker();
+    const fp = testClient(collector.url);
+    const loop: Record<string, unknown> = { name: 'loop' };
+    loop.self = loop;
+    assert.doesNotThrow(() => fp.log.info('odd fields', { marker: m, loop, big: 2n ** 70n }));
+    await fp.shutdown();
+    const [e] = await eventsWhere(collector.url, (x) => x.properties?.marker === m);
+    assert.equal(e.properties.big, '1180591620717411303424');
+    assert.equal(e.properties.loop.self, '[Circular]');
+  });
+
+  it('keeps quiet when a hook or the error handler itself throws', async () => {
+    const fp = testClient(collector.url, {
+      beforeSend: () => {
+        throw new Error('broken hook');
+      },
+      onError: () => {
+        throw new Error('broken handler');
+      },
+    });
+    assert.doesNotThrow(() => {
+      fp.log.info('x');
+      fp.captureException(null);
+      fp.db({ operation: '', duration_ms: Number.NaN });
+      fp.send({ type: 'nonsense' });
+    });
+    await fp.shutdown();
+  });
+
+  it('does nothing at all when disabled', async () => {
+    const fp = testClient('http://127.0.0.1:9', { enabled: false });
+    fp.log.info('nothing');
+    fp.track({ event: 'x', userId: 'u' });
+    assert.deepEqual(await fp.flush(), { ok: true, pending: 0 });
+    assert.deepEqual(await fp.shutdown(), { ok: true, pending: 0 });
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * Process-level behaviour, in real child processes: uncaught exceptions and unhandled
+ * rejections become fatal `error` events while the process still dies as Node makes it die,
+ * a crash with the collector down leaves its last event in the outbox for the next start,
+ * and a script that simply ends still delivers what it wrote.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { eventsWhere, freePort, marker, removeDir, startCollector, tempDir, testClient, WRITE_KEY } from './support/harness.js';
+
+const APP = fileURLToPath(new URL('./fixtures/crash-app.ts', import.meta.url));
+
+function runApp(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', APP], {
+    env: { ...process.env, FOOTPRINT_WRITE_KEY: WRITE_KEY, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  proc.stderr?.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
+  return new Promise((resolve) => proc.once('exit', (code) => resolve({ code, stderr })));
+}
+
+describe('process hooks', () => {
+  let collector: Awaited<ReturnType<typeof startCollector>>;
+  const dirs: string[] = [];
+  before(async () => {
+    collector = await startCollector();
+  });
+  after(async () => {
+    await collector.dispose();
+    for (const d of dirs) await removeDir(d);
+  });
+
+  it('records an uncaught exception as a fatal error, prints it and exits with code 1 as Node would', async () => {
+    const tag = marker();
+    const { code, stderr } = await runApp({ MODE: 'throw', TAG: tag, FOOTPRINT_ENDPOINT: collector.url });
+    assert.equal(code, 1);
+    assert.match(stderr, new RegExp(`fatal boom ${tag}`));
+    const [e] = await eventsWhere(collector.url, (x) => x.type === 'error' && x.message === `fatal boom ${tag}`);
+    assert.equal(e.level, 'fatal');
+    assert.equal(e.properties.handled, false);
+    assert.equal(e.properties.origin, 'uncaughtException');
+  });
+
+  it('records an unhandled rejection as a fatal error and exits with code 1', async () => {
+    const tag = marker();
+    const { code, stderr } = await runApp({ MODE: 'reject', TAG: tag, FOOTPRINT_ENDPOINT: collector.url });
+    assert.equal(code, 1);
+    assert.match(stderr, new RegExp(`rejected boom ${tag}`));
+    const [e] = await eventsWhere(collector.url, (x) => x.type === 'error' && x.message === `rejected boom ${tag}`);
+    assert.equal(e.properties.origin, 'unhandledRejection');
+  });
+
+  it('leaves the fatal error in the outbox when the collector is down, and the next start delivers it', async () => {
+    const tag = marker();
+    const outbox = await tempDir('fp-outbox-');
+    dirs.push(outbox);
+    const down = `http://127.0.0.1:${await freePort()}`;
+    const { code } = await runApp({ MODE: 'throw', TAG: tag, FOOTPRINT_ENDPOINT: down, OUTBOX_DIR: outbox });
+    assert.equal(code, 1);
+    const next = testClient(collector.url, { outbox: { dir: outbox } });
+    assert.equal((await next.flush()).ok, true);
+    await next.shutdown();
+    const events = await eventsWhere(collector.url, (x) => x.message === `fatal boom ${tag}` || x.properties?.tag === tag, 2);
+    assert.deepEqual(events.map((x) => x.type).sort(), ['error', 'log']);
+  });
+
+  it('delivers what a script wrote when it simply ends, without a shutdown call', async () => {
+    const tag = marker();
+    const { code } = await runApp({ MODE: 'exit', TAG: tag, FOOTPRINT_ENDPOINT: collector.url });
+    assert.equal(code, 0);
+    const events = await eventsWhere(collector.url, (x) => x.properties?.tag === tag, 2);
+    assert.deepEqual(events.map((x) => x.message).sort(), ['last words', 'starting']);
+  });
+});
