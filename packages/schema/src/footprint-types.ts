@@ -1,6 +1,6 @@
 /**
  * Typed `properties` of Footprint's own event types, for what the Segment spec has no word
- * for. Field names follow the seeds' operational logs (API, error, DB, realtime, email, cron
+ * for. Field names follow the operational logs teams keep (API, error, DB, realtime, email, cron
  * and AI-call logs) and the browser's click and dwell-time logs. Every object also accepts
  * further keys of the application's own, stored as they are.
  */
@@ -12,7 +12,7 @@ const Pct = Type.Number({ minimum: 0, maximum: 100, description: 'percent, 0-100
 const Text = Type.String();
 const open = { additionalProperties: true } as const;
 
-/** A click in a web page: what was clicked and where (seed: click position as % of the page). */
+/** A click in a web page: what was clicked and where (click position as % of the page). */
 export const ClickProperties = Type.Object(
   {
     tag: Type.String({ minLength: 1, maxLength: 64 }),
@@ -37,7 +37,7 @@ export const EngagementProperties = Type.Object(
   open,
 );
 
-/** One HTTP request seen by a server (seed: API request/response log). */
+/** One HTTP request seen by a server (API request/response log). */
 export const RequestProperties = Type.Object(
   {
     method: Type.String({ minLength: 1, maxLength: 16 }),
@@ -59,7 +59,7 @@ export const RequestProperties = Type.Object(
 
 export const ErrorLevel = Type.Union([Type.Literal('warning'), Type.Literal('error'), Type.Literal('critical'), Type.Literal('fatal')]);
 
-/** An exception (seed: error log with type, message, stack, code, location, severity). */
+/** An exception (error log with type, message, stack, code, location, severity). */
 export const ErrorProperties = Type.Object(
   {
     message: Type.String({ minLength: 1 }),
@@ -88,7 +88,7 @@ export const LogLevel = Type.Union([
 /** A structured log line: message plus the fields the application attached. */
 export const LogProperties = Type.Object({ level: LogLevel, message: Type.String(), logger: Type.Optional(Text) }, open);
 
-/** A database operation (seed: query type, table, duration, rows affected, DB error code). */
+/** A database operation (query type, table, duration, rows affected, DB error code). */
 export const DbProperties = Type.Object(
   {
     operation: Type.String({ minLength: 1, maxLength: 64 }),
@@ -101,7 +101,7 @@ export const DbProperties = Type.Object(
   open,
 );
 
-/** One run of a scheduled job (seed: job name, duration, records processed, status, failed step). */
+/** One run of a scheduled job (job name, duration, records processed, status, failed step). */
 export const CronProperties = Type.Object(
   {
     job: Type.String({ minLength: 1 }),
@@ -114,7 +114,7 @@ export const CronProperties = Type.Object(
   open,
 );
 
-/** An email send (seed: campaign, masked recipient, status, provider message id, latency). */
+/** An email send (campaign, masked recipient, status, provider message id, latency). */
 export const EmailProperties = Type.Object(
   {
     status: Type.Union([Type.Literal('sent'), Type.Literal('failed'), Type.Literal('bounced'), Type.Literal('delivered')]),
@@ -130,7 +130,7 @@ export const EmailProperties = Type.Object(
   open,
 );
 
-/** A call to an AI model (seed: provider, model, tokens, duration, cost, error, retries). */
+/** A call to an AI model (provider, model, tokens, duration, cost, error, retries). */
 export const AiProperties = Type.Object(
   {
     provider: Type.String({ minLength: 1 }),
@@ -147,7 +147,7 @@ export const AiProperties = Type.Object(
   open,
 );
 
-/** A realtime channel state change (seed: channel, SUBSCRIBED/CLOSED/TIMED_OUT/CHANNEL_ERROR). */
+/** A realtime channel state change (channel, SUBSCRIBED/CLOSED/TIMED_OUT/CHANNEL_ERROR). */
 export const RealtimeProperties = Type.Object(
   {
     channel: Type.String({ minLength: 1 }),

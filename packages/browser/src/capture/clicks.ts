@@ -1,5 +1,5 @@
 /**
- * Clicks (seed 001's click log) and declarative events.
+ * Clicks (element, text and position as % of page and viewport) and declarative events.
  *
  * - `click` events (autocapture, option `clicks`): the clicked element, or its nearest
  *   interactive ancestor (a span inside a button reports the button): tag, id, classes, a short

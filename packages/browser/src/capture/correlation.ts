@@ -1,5 +1,5 @@
 /**
- * Backend correlation (seed 000): same-origin fetch and XMLHttpRequest calls carry the
+ * Backend correlation: same-origin fetch and XMLHttpRequest calls carry the
  * visitor's ids as request headers, so the server's request logs know which front-end user
  * and session made them. The Node SDK reads exactly these header names. Cross-origin calls
  * are left alone: a custom header would turn them into CORS-preflighted requests.

@@ -1,5 +1,5 @@
 /**
- * Engagement of the current page view (seed 001's dwell time and scroll depth): time counted
+ * Engagement of the current page view (dwell time and scroll depth): time counted
  * only while the tab is visible and the window focused, and the deepest point of the page the
  * viewport has reached, in percent of the page's height.
  */

@@ -1,7 +1,7 @@
 /**
  * First-touch attribution of a session: the UTM parameters and ad click ids of the landing
  * URL, captured when a session starts and attached to every event of the session as
- * `context.campaign`, so redirects that drop the query string lose nothing (seed 004).
+ * `context.campaign`, so redirects that drop the query string lose nothing.
  *
  * Wire format (Segment's `context.campaign`, an open object): source, medium, name, term and
  * content from utm_source, utm_medium, utm_campaign, utm_term and utm_content (any other

@@ -1,7 +1,7 @@
 /**
  * Errors and backend correlation in real Chromium against the real collector: uncaught
  * errors and unhandled rejections become error events, and same-origin requests carry the
- * visitor's ids as headers for the back end (seed 000).
+ * visitor's ids as headers for the back end.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
