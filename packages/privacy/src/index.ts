@@ -2,6 +2,7 @@
 
 export * from './actions.js';
 export { DETECTORS, luhnValid } from './detectors.js';
+export { maskEvent } from './mask-event.js';
 export * from './masker.js';
 export { isSecretKey } from './secret-keys.js';
 export * from './settings.js';

@@ -177,3 +177,23 @@ describe('configured rules', () => {
     assert.equal(last4('AB-1234-5678'), '**-****-5678');
   });
 });
+
+describe('maskEvent', () => {
+  it('masks a whole wire event as the collector would, before it leaves the process', async () => {
+    const { maskEvent } = await import('./mask-event.js');
+    const event = {
+      type: 'request',
+      messageId: 'm1',
+      userId: 'kim@example.com',
+      properties: { method: 'POST', path: '/login?token=abc123', status: 200, duration_ms: 3, ip: '203.0.113.9', password: 'x' },
+      context: { ip: '198.51.100.4', userAgent: 'node' },
+    };
+    const out = maskEvent(m, structuredClone(event));
+    assert.equal(out.messageId, 'm1');
+    assert.match(out.userId, /^h:[0-9a-f]{20}$/);
+    assert.equal(out.properties.path, '/login?token=[redacted]');
+    assert.equal(out.properties.ip, '203.0.113.0');
+    assert.equal((out.properties as Record<string, unknown>).password, undefined);
+    assert.equal(out.context.ip, '198.51.100.0');
+  });
+});
