@@ -505,7 +505,8 @@ function clickhouseConfig(dir, httpPort, tcpPort) {
 }
 
 async function clickhouseQuery(port, sql) {
-  const res = await fetch(`http://${HOST}:${port}/`, { method: 'POST', body: sql, signal: AbortSignal.timeout(30_000) });
+  // DDL can wait for background merges on a loaded machine: allow two minutes.
+  const res = await fetch(`http://${HOST}:${port}/`, { method: 'POST', body: sql, signal: AbortSignal.timeout(120_000) });
   const text = await res.text();
   if (!res.ok) throw new Error(`ClickHouse: ${text.trim().slice(0, 400)}`);
   return text.trim();
@@ -913,28 +914,36 @@ async function main() {
     try {
       ch = await startClickHouse(work);
       sampler.watch('clickhouse', ch.pid);
-      const reset = async () => {
-        await clickhouseQuery(ch.port, 'DROP TABLE IF EXISTS bench.events');
+      // Every run inserts into a table of its own: no DROP TABLE, whose background file
+      // deletion would run during the next measurement.
+      let table = 0;
+      const fresh = async () => {
+        table++;
         await clickhouseQuery(ch.port, 'CREATE DATABASE IF NOT EXISTS bench');
-        await clickhouseQuery(ch.port, CLICKHOUSE_TABLE);
+        await clickhouseQuery(ch.port, CLICKHOUSE_TABLE.replace('bench.events', `bench.events_${table}`));
       };
-      await reset();
-      const insertPath = `/?query=${encodeURIComponent('INSERT INTO bench.events FORMAT JSONEachRow')}`;
-      const chRun = (connections, seconds) =>
-        wrk({ port: ch.port, path: insertPath, bodies: files.clickhouse, connections, seconds, eventsPerRequest: EVENTS_PER_BATCH });
+      await fresh();
+      const chRun = (connections, seconds) => {
+        const insertPath = `/?query=${encodeURIComponent(`INSERT INTO bench.events_${table} FORMAT JSONEachRow`)}`;
+        return wrk({ port: ch.port, path: insertPath, bodies: files.clickhouse, connections, seconds, eventsPerRequest: EVENTS_PER_BATCH });
+      };
       const sweep = [];
       for (const c of CFG.batchConns) {
-        const r = await clean(`ClickHouse sweep c=${c}`, async () => {
-          const cpu = cpuPhase(ch.pid);
-          const x = await chRun(c, CFG.sweep);
-          x.cpu = cpu(x.wrk_cpu_cores ?? 0);
-          return x;
-        });
+        const r = await clean(
+          `ClickHouse sweep c=${c}`,
+          async () => {
+            const cpu = cpuPhase(ch.pid);
+            const x = await chRun(c, CFG.sweep);
+            x.cpu = cpu(x.wrk_cpu_cores ?? 0);
+            return x;
+          },
+          { before: fresh },
+        );
         sweep.push(r);
         log(`  sweep c=${c}: ${fmt(r.events_per_s)} events/s${r.non_2xx ? ` (${r.non_2xx} non-2xx)` : ''}`);
+        await fresh();
       }
       const best = sweep.reduce((a, b) => (b.events_per_s > a.events_per_s ? b : a)).connections;
-      await reset();
       const r = await clean(
         `ClickHouse sustained c=${best}`,
         async () => {
@@ -943,11 +952,24 @@ async function main() {
           const x = await chRun(best, CFG.duration);
           x.cpu = cpu(x.wrk_cpu_cores ?? 0);
           x.rss = sampler.maxRss('clickhouse', from);
-          x.rows_in_table = Number(await clickhouseQuery(ch.port, 'SELECT count() FROM bench.events'));
-          x.active_parts = Number(await clickhouseQuery(ch.port, "SELECT count() FROM system.parts WHERE database = 'bench' AND active"));
+          x.table = `bench.events_${table}`;
+          x.rows_in_table = Number(await clickhouseQuery(ch.port, `SELECT count() FROM bench.events_${table}`));
+          x.active_parts = Number(
+            await clickhouseQuery(
+              ch.port,
+              `SELECT count() FROM system.parts WHERE database = 'bench' AND table = 'events_${table}' AND active`,
+            ),
+          );
+          const ev = await clickhouseQuery(ch.port, "SELECT event, value FROM system.events WHERE event IN ('InsertedRows', 'MergedRows')");
+          x.server_events = Object.fromEntries(
+            ev
+              .split('\n')
+              .map((l) => l.split('\t'))
+              .map(([k, v]) => [k, Number(v)]),
+          );
           return x;
         },
-        { before: reset },
+        { before: fresh },
       );
       results.clickhouse = { version: ch.version, sweep, sustained: r };
       log(`  sustained c=${best}, ${CFG.duration} s: ${fmt(r.events_per_s)} events/s (ClickHouse ${ch.version})`);

@@ -13,7 +13,7 @@
  * | FOOTPRINT_LOG_LEVEL           | info           |
  * | FOOTPRINT_WAL_SEGMENT_BYTES   | 67108864       |
  * | FOOTPRINT_WAL_SEGMENT_AGE_MS  | 3600000        |
- * | FOOTPRINT_DUCKDB_MEMORY       | 1GB            |
+ * | FOOTPRINT_DUCKDB_MEMORY       | 256MB          |
  * | FOOTPRINT_DUCKDB_THREADS      | 1              |
  * | FOOTPRINT_CONFIG              | ./footprint.config.json (if present) |
  */
@@ -66,7 +66,8 @@ const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const logLevel = env.FOOTPRINT_LOG_LEVEL || 'info';
   if (!LEVELS.includes(logLevel)) throw new ConfigError(`FOOTPRINT_LOG_LEVEL must be one of ${LEVELS.join(', ')}`);
-  const memory = env.FOOTPRINT_DUCKDB_MEMORY || '1GB';
+  // DuckDB's buffer pool; kept small so the collector stays lean (it spills to disk past it).
+  const memory = env.FOOTPRINT_DUCKDB_MEMORY || '256MB';
   if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memory)) {
     throw new ConfigError('FOOTPRINT_DUCKDB_MEMORY must be a size such as 512MB or 2GB');
   }
