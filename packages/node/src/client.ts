@@ -167,7 +167,7 @@ export function createFootprint(options: FootprintOptions): Footprint {
       const ctx = currentContext();
       if (ctx) ctx.userId = userId;
     },
-    withContext: (context, fn) => runWithContext({ requestId: randomUUID(), ...context }, fn),
+    withContext: (context, fn) => runWithContext({ ...context, requestId: context.requestId ?? randomUUID() }, fn),
     flush: async (opts = {}) => (pipeline ? pipeline.flush(opts.timeoutMs ?? DEFAULTS.flushTimeoutMs) : { ok: true, pending: 0 }),
     shutdown: async (opts = {}) => {
       uninstall();

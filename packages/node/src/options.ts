@@ -58,7 +58,7 @@ export interface OutboxOptions {
   maxBytes?: number;
   /** Segment file size. Default 8 MB. */
   segmentBytes?: number;
-  /** fdatasync every group of appended events, so they also survive a power loss. Default true. */
+  /** fdatasync written events within a second (one sync for all groups), so they also survive a power loss. Default true. */
   fsync?: boolean;
 }
 

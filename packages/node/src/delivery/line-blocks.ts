@@ -66,7 +66,11 @@ export class LineBlocks {
     return n;
   }
 
-  /** Everything held, handed over (the stage's path to the outbox); the blocks start empty again. */
+  /**
+   * Everything held, handed over (the stage's path to the outbox). The last block stays the
+   * one written next, after what was handed over, so a busy stage does not allocate a new
+   * block for every group.
+   */
   take(): TakenLines {
     const buffers: Buffer[] = [];
     for (let i = 0; i < this.blocks.length; i++) {
@@ -75,9 +79,12 @@ export class LineBlocks {
       if (to > from) buffers.push((this.blocks[i] as Buffer).subarray(from, to));
     }
     const taken = { buffers, events: this.events, bytes: this.bytes };
-    this.blocks = [];
-    this.used = [];
-    this.offset = 0;
+    const last = this.blocks.length - 1;
+    if (last >= 0) {
+      this.blocks = [this.blocks[last] as Buffer];
+      this.used = [this.used[last] as number];
+      this.offset = this.used[0] as number;
+    }
     this.events = 0;
     this.bytes = 0;
     return taken;

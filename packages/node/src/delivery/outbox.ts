@@ -10,12 +10,15 @@
  *   00000001.jsonl  segments: one event's JSON text per line, append-only, oldest first
  *
  * Invariants:
- * 1. Lines are appended whole, a group per write (+ fdatasync); a torn tail is cut at open.
+ * 1. Lines are appended whole, a group per write; a torn tail is cut at open. A write
+ *    survives a crash of the process at once (it is in the kernel's page cache); fdatasync,
+ *    for a crash of the machine, follows within FSYNC_INTERVAL_MS, and always before a
+ *    segment is closed.
  * 2. The cursor moves forward only after the collector acknowledged (or permanently refused)
- *    every event before it, and is saved by write-temp-then-rename. After a crash it points
- *    at or before the first unacknowledged event: acknowledged events are not resent, and an
- *    event whose acknowledgement was not saved yet is resent with its messageId, which the
- *    collector stores once.
+ *    every event before it, and is saved by write-temp-then-rename: at once when nothing is
+ *    left to send, else at most every second. After a crash it points at or before the first
+ *    unacknowledged event: events acknowledged before the last save are not resent, and the
+ *    few acknowledged since are resent with their messageIds, which the collector stores once.
  * 3. Each start writes to a new segment; segments wholly before the cursor are deleted.
  */
 import { fdatasyncSync, writeSync } from 'node:fs';
@@ -72,11 +75,19 @@ interface BatchEnd extends Position {
 
 /** How many sibling folders a process may try when the first is held by a live process. */
 const SLOTS = 16;
+/** Longest a written group waits for its fdatasync (one sync covers every group written before it). */
+const FSYNC_INTERVAL_MS = 1_000;
+/** While events keep coming, the delivered position is saved at most this often. */
+const CURSOR_SAVE_MS = 1_000;
 
 export class DiskOutbox implements EventQueue {
   readonly kind = 'outbox' as const;
   private reader: { seq: number; fh: FileHandle } | undefined;
   private writing: Promise<unknown> = Promise.resolve();
+  private syncTimer: NodeJS.Timeout | undefined;
+  private readBuf: Buffer | undefined;
+  /** When the delivered position was last saved (it is saved at most every CURSOR_SAVE_MS while busy). */
+  private cursorSavedAt = 0;
   private closed = false;
 
   private constructor(
@@ -160,14 +171,25 @@ export class DiskOutbox implements EventQueue {
       const rest = Buffer.concat(data.buffers).subarray(written);
       for (let off = 0; off < rest.length; ) off += (await this.writer.write(rest, off)).bytesWritten;
     }
-    if (this.config.fsync) await this.writer.datasync();
+    if (this.config.fsync) this.syncSoon();
     seg.size += data.bytes;
     this.pendingBytes += data.bytes;
     this.pendingEvents += data.events;
     return data.events;
   }
 
+  /** One fdatasync for all the groups written in the last FSYNC_INTERVAL_MS. */
+  private syncSoon(): void {
+    if (this.syncTimer) return;
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = undefined;
+      const sync = this.writing.then(() => (this.closed ? undefined : this.writer.datasync()));
+      this.writing = sync.catch(() => {});
+    }, FSYNC_INTERVAL_MS);
+  }
+
   private async rotate(): Promise<Segment> {
+    if (this.config.fsync) await this.writer.datasync();
     await this.writer.close();
     const seg = { seq: (this.segments[this.segments.length - 1] as Segment).seq + 1, size: 0 };
     this.writer = await open(join(this.dir, segmentName(seg.seq)), 'a');
@@ -188,11 +210,11 @@ export class DiskOutbox implements EventQueue {
     const fh = await this.readerFor(seg.seq);
     // One read covers a full batch; a line longer than that (never written: events are at most 32 KB) is read whole.
     let want = Math.min(seg.size - pos.offset, maxBytes + maxEvents);
-    let buf = Buffer.allocUnsafe(want);
+    let buf = this.readBuffer(want);
     let got = (await fh.read(buf, 0, want, pos.offset)).bytesRead;
     if (buf.subarray(0, got).indexOf(0x0a) === -1 && got < seg.size - pos.offset) {
       want = seg.size - pos.offset;
-      buf = Buffer.allocUnsafe(want);
+      buf = this.readBuffer(want);
       got = (await fh.read(buf, 0, want, pos.offset)).bytesRead;
     }
     // Take whole lines up to the limits, then turn the newlines between them into commas:
@@ -222,11 +244,14 @@ export class DiskOutbox implements EventQueue {
     this.pendingEvents -= end.events;
     this.pendingBytes -= end.diskBytes;
     this.cursor = { seq: end.seq, offset: end.offset };
-    await this.settleCursor();
+    // Saved at once when everything is delivered, else at most every CURSOR_SAVE_MS: a crash
+    // in between resends at most that much, which the collector stores once (messageIds).
+    if (this.pendingEvents === 0 || Date.now() - this.cursorSavedAt >= CURSOR_SAVE_MS) await this.settleCursor();
   }
 
   /** Moves the cursor past fully delivered segments, deletes them, and saves the cursor. */
   private async settleCursor(): Promise<void> {
+    this.cursorSavedAt = Date.now();
     const last = this.segments[this.segments.length - 1] as Segment;
     let seg = this.segmentOf(this.cursor.seq);
     while (seg && seg !== last && this.cursor.offset >= seg.size) {
@@ -244,6 +269,15 @@ export class DiskOutbox implements EventQueue {
       }
       await unlink(join(this.dir, segmentName(s.seq))).catch(() => {});
     }
+  }
+
+  /**
+   * One read buffer, reused: a batch's payload points into it, and the next batch is read
+   * only after that one was acknowledged (one sender, one batch in flight).
+   */
+  private readBuffer(size: number): Buffer {
+    if (!this.readBuf || this.readBuf.length < size) this.readBuf = Buffer.allocUnsafe(Math.max(size, 64 * 1024));
+    return this.readBuf;
   }
 
   private segmentOf(seq: number): Segment | undefined {
@@ -280,9 +314,12 @@ export class DiskOutbox implements EventQueue {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.writing;
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    if (this.config.fsync) await this.writer.datasync().catch(() => {});
     this.closed = true;
     await this.writer.close().catch(() => {});
     await this.reader?.fh.close().catch(() => {});
+    await this.settleCursor().catch(() => {});
     if (this.pendingEvents === 0) {
       // Everything was delivered: leave an empty folder, with the cursor where the next segment starts.
       const last = this.segments[this.segments.length - 1] as Segment;

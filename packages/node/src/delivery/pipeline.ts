@@ -11,6 +11,7 @@
  * counted.
  */
 import { AsyncResource } from 'node:async_hooks';
+import { LIMITS } from '@footprint/schema/limits';
 import type { ResolvedOptions } from '../options.js';
 import type { DropReporter } from './drops.js';
 import { LineBlocks } from './line-blocks.js';
@@ -18,6 +19,9 @@ import { DiskOutbox } from './outbox.js';
 import { type EventQueue, MemoryQueue } from './queue.js';
 import { Sender } from './sender.js';
 import { HttpTransport } from './transport.js';
+
+/** Longest an event waits in memory before its group is written to the outbox. */
+const OUTBOX_GROUP_MS = 5;
 
 export interface FlushResult {
   /** Every event queued before the call was stored by the collector, or refused for good. */
@@ -30,7 +34,7 @@ export interface PipelineStats {
   /** `outbox` once the disk outbox is open; `memory` without one (or when it could not open). */
   mode: 'opening' | 'outbox' | 'memory';
   outboxDir: string | undefined;
-  /** Events waiting in memory for the outbox. */
+  /** Events in memory, not yet written to the outbox. */
   staged: number;
   /** Events not delivered yet. */
   pending: number;
@@ -53,6 +57,8 @@ export class Pipeline {
   private readonly transport: HttpTransport;
   private readonly opening: Promise<void>;
   private pumpScheduled = false;
+  /** Events taken from the stage whose write to the outbox has not finished. */
+  private writingEvents = 0;
   private pumping: Promise<void> | undefined;
   private accepted = 0;
   private settledCount = 0;
@@ -113,7 +119,11 @@ export class Pipeline {
 
   private start(queue: EventQueue): void {
     this.queue = queue;
-    if (this.closed) return;
+    if (this.closed) {
+      // shutdown() ran out of time while the outbox was still opening: release it again.
+      void queue.close();
+      return;
+    }
     this.sender = new Sender(queue, this.transport, { ...this.senderConfig() }, this.drops, (events, delivered) => {
       this.delivered += delivered;
       this.settle(events);
@@ -124,6 +134,7 @@ export class Pipeline {
     const o = this.o;
     return {
       flushAt: o.flushAt,
+      maxBatchEvents: LIMITS.maxBatchEvents,
       flushIntervalMs: o.flushIntervalMs,
       maxBatchBytes: o.maxBatchBytes,
       minDelayMs: o.retryMinDelayMs,
@@ -148,7 +159,7 @@ export class Pipeline {
         return;
       }
       this.accepted++;
-      this.sender?.wake();
+      this.sender?.added(this.memory.pending().events);
       return;
     }
     if (this.stage.push(line) === false) {
@@ -159,29 +170,34 @@ export class Pipeline {
     this.schedulePump();
   }
 
+  /**
+   * Events reach the disk in groups, one write per OUTBOX_GROUP_MS at most: a busy server
+   * makes a few hundred writes a second, not one per request, and an event waits in memory
+   * for a few milliseconds at most.
+   */
   private schedulePump(): void {
     if (this.pumpScheduled || !this.queue || this.stage.events === 0) return;
     this.pumpScheduled = true;
-    setImmediate(this.pumpSoon);
+    setTimeout(this.pumpSoon, OUTBOX_GROUP_MS);
   }
 
-  /** Moves staged events to the outbox, one group write at a time. */
+  /** Moves what is staged to the outbox in one group write; what arrives meanwhile waits for the next group. */
   private async pump(): Promise<void> {
     const queue = this.queue;
-    if (!queue) return;
-    while (this.stage.events > 0) {
-      const taken = this.stage.take();
-      let kept = 0;
-      try {
-        kept = await queue.append(taken);
-      } catch (err) {
-        this.dropAccepted('outbox_write_failed', taken.events, `writing to the outbox failed: ${(err as Error).message}`, err);
-        continue;
-      }
-      if (kept < taken.events)
-        this.dropAccepted('outbox_full', taken.events - kept, `the outbox is full (${this.o.outbox?.maxBytes} bytes)`);
-      this.sender?.wake();
+    if (!queue || this.stage.events === 0) return;
+    const taken = this.stage.take();
+    let kept = 0;
+    this.writingEvents = taken.events;
+    try {
+      kept = await queue.append(taken);
+    } catch (err) {
+      this.writingEvents = 0;
+      this.dropAccepted('outbox_write_failed', taken.events, `writing to the outbox failed: ${(err as Error).message}`, err);
+      return;
     }
+    this.writingEvents = 0;
+    if (kept < taken.events) this.dropAccepted('outbox_full', taken.events - kept, `the outbox is full (${this.o.outbox?.maxBytes} bytes)`);
+    this.sender?.added(queue.pending().events);
   }
 
   private dropAccepted(code: 'queue_full' | 'outbox_full' | 'outbox_write_failed', n: number, message?: string, cause?: unknown): void {
@@ -255,14 +271,14 @@ export class Pipeline {
   }
 
   private pendingCount(): number {
-    return this.stage.events + (this.queue?.pending().events ?? 0);
+    return this.stage.events + this.writingEvents + (this.queue?.pending().events ?? 0);
   }
 
   stats(): PipelineStats {
     return {
       mode: this.queue ? this.queue.kind : 'opening',
       outboxDir: this.queue instanceof DiskOutbox ? this.queue.dir : undefined,
-      staged: this.stage.events,
+      staged: this.stage.events + this.writingEvents,
       pending: this.pendingCount(),
       delivered: this.delivered,
       dropped: { ...this.drops.totals },

@@ -1,8 +1,9 @@
 /**
  * The sender: one loop that takes the oldest batch from the queue, POSTs it and acknowledges
- * it, one batch in flight at a time (so the outbox cursor only moves forward). A batch is
- * sent when `flushAt` events wait, when the oldest has waited `flushIntervalMs`, or when a
- * flush is asked for. Retries wait with backoff and never give up on a retryable failure:
+ * it, one batch in flight at a time (so the outbox cursor only moves forward). Sending
+ * starts when `flushAt` events wait, when the oldest has waited `flushIntervalMs`, or when a
+ * flush is asked for; a batch then takes whatever waits, up to `maxBatchEvents` and
+ * `maxBatchBytes`, so a backlog drains in few requests. Retries wait with backoff and never give up on a retryable failure:
  * the bound is the queue's size, not time.
  */
 import type { DropReporter } from './drops.js';
@@ -12,6 +13,8 @@ import type { HttpTransport, SendResult } from './transport.js';
 
 export interface SenderConfig extends BackoffConfig {
   flushAt: number;
+  /** Most events in one request (the collector takes 2500). */
+  maxBatchEvents: number;
   flushIntervalMs: number;
   maxBatchBytes: number;
 }
@@ -52,11 +55,23 @@ export class Sender {
     /** Called once per batch that left the queue: how many events, and how many were stored. */
     private readonly settled: (events: number, delivered: number) => void,
   ) {
-    this.batchEvents = config.flushAt;
+    this.batchEvents = config.maxBatchEvents;
     this.done = this.loop();
   }
 
-  /** Something changed (events added, flush asked, stop): look at the queue again. */
+  /**
+   * Events were queued; `pending` is how many wait now. Wakes the loop only when there is
+   * something to do (flushAt reached), else makes sure the interval timer runs: resuming the
+   * loop for every event would cost a promise per event, and promises are costly once
+   * AsyncLocalStorage is in use.
+   */
+  added(pending: number): void {
+    if (!this.wakeUp) return;
+    if (pending >= this.config.flushAt) this.wake();
+    else this.armTimer();
+  }
+
+  /** Something changed (flush asked, stop, timer): look at the queue again. */
   wake(): void {
     const w = this.wakeUp;
     this.wakeUp = undefined;
@@ -135,11 +150,10 @@ export class Sender {
       if (verdict === 'delivered') {
         const { count, first } = rejectedOf(r.body);
         if (count > 0) this.drops.report('rejected', `the collector rejected ${count} of ${n} events: ${first ?? ''}`, count);
-        this.batchEvents = this.config.flushAt;
         return this.settle(batch, n - count);
       }
       if (verdict === 'split' && n > 1) {
-        // 413: something on the way takes less than our batch; halve it and try again.
+        // 413: something on the way takes less than our batch; halve it (for good) and try again.
         this.batchEvents = Math.max(1, Math.floor(n / 2));
         return;
       }

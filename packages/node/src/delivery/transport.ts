@@ -56,17 +56,19 @@ export class HttpTransport {
   /** POSTs one batch; `payload` is the events' JSON texts joined by commas. */
   async send(payload: Buffer): Promise<SendResult> {
     const head = Buffer.from(`{"sentAt":"${isoTime()}","context":${this.contextJson},"batch":[`);
-    let body: Buffer = Buffer.concat([head, payload, CLOSE]);
+    let chunks: Buffer[] = [head, payload, CLOSE];
     const headers: http.OutgoingHttpHeaders = { authorization: this.auth, 'content-type': 'application/json' };
-    if (this.config.gzip && body.length >= GZIP_MIN_BYTES) {
-      body = await gzipAsync(body, { level: this.config.gzipLevel });
+    const size = head.length + payload.length + CLOSE.length;
+    if (this.config.gzip && size >= GZIP_MIN_BYTES) {
+      chunks = [await gzipAsync(Buffer.concat(chunks, size), { level: this.config.gzipLevel })];
       headers['content-encoding'] = 'gzip';
     }
-    headers['content-length'] = body.length;
-    return this.post(body, headers);
+    headers['content-length'] = chunks.reduce((n, c) => n + c.length, 0);
+    return this.post(chunks, headers);
   }
 
-  private post(body: Buffer, headers: http.OutgoingHttpHeaders): Promise<SendResult> {
+  /** Writes the body as it is given (no copy into one buffer), then reads the answer. */
+  private post(chunks: Buffer[], headers: http.OutgoingHttpHeaders): Promise<SendResult> {
     return new Promise((resolve) => {
       let settled = false;
       const done = (r: SendResult): void => {
@@ -89,7 +91,8 @@ export class HttpTransport {
       });
       req.setTimeout(this.config.timeoutMs, () => req.destroy(new Error(`no answer within ${this.config.timeoutMs} ms`)));
       req.once('error', (error) => done({ status: 0, body: '', retryAfter: undefined, error }));
-      req.end(body);
+      for (let i = 0; i < chunks.length - 1; i++) req.write(chunks[i]);
+      req.end(chunks[chunks.length - 1]);
     });
   }
 

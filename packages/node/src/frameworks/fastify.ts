@@ -24,6 +24,8 @@ type WithState = FastifyRequest & { [STATE]?: RequestState };
 const plugin: FastifyPluginCallback<FastifyOptions> = (app, options, done) => {
   const recorder = new RequestRecorder<FastifyRequest>(options.client, options);
   const header = recorder.requestIdHeader;
+  // Declared up front, so every request object has the field from birth (one object shape).
+  if (!app.hasRequestDecorator(STATE)) app.decorateRequest(STATE as unknown as string, null);
 
   app.addHook('onRequest', (request, reply, next) => {
     let state: RequestState;

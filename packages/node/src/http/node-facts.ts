@@ -32,16 +32,14 @@ export function nodeFacts(
 ): RequestFacts {
   const finished = res.writableFinished;
   const h = req.headers;
-  const facts: RequestFacts = {
+  return {
     status: finished ? res.statusCode : CLIENT_CLOSED,
+    route,
+    ip,
+    userAgent: h['user-agent'],
+    referrer: h.referer ?? (h.referrer as string | undefined),
     requestBytes: contentLength(h['content-length']),
     responseBytes: contentLength(length),
+    aborted: !finished,
   };
-  if (!finished) facts.aborted = true;
-  if (route) facts.route = route;
-  if (ip) facts.ip = ip;
-  if (h['user-agent']) facts.userAgent = h['user-agent'];
-  const referrer = h.referer ?? (h.referrer as string | undefined);
-  if (referrer) facts.referrer = referrer;
-  return facts;
 }

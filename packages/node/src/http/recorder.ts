@@ -37,8 +37,10 @@ export interface RequestState {
   readonly startWall: number;
   readonly recorded: boolean;
   readonly parentSpanId: string | undefined;
-  errorMessage?: string;
-  ended?: boolean;
+  /** The request id was made here (so it is unique). */
+  readonly generatedId: boolean;
+  errorMessage: string | undefined;
+  ended: boolean;
 }
 
 /** What the adapter knows once the response is done. */
@@ -58,7 +60,8 @@ export interface RequestFacts {
 export const CLIENT_CLOSED = 499;
 
 const sizeOf = (v: unknown): number | undefined => {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : Number.NaN;
+  if (v === undefined) return undefined;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : Number.NaN;
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 };
 
@@ -68,7 +71,8 @@ function compileIgnore(paths: Array<string | RegExp>, methods: string[]): (metho
   const m = new Set(methods.map((x) => x.toUpperCase()));
   const exact = new Set(paths.filter((p): p is string => typeof p === 'string' && !p.endsWith('*')));
   const prefixes = paths.filter((p): p is string => typeof p === 'string' && p.endsWith('*')).map((p) => p.slice(0, -1));
-  const patterns = paths.filter((p): p is RegExp => p instanceof RegExp);
+  // Without g/y flags: RegExp#test would otherwise carry lastIndex from one request to the next.
+  const patterns = paths.filter((p): p is RegExp => p instanceof RegExp).map((r) => new RegExp(r.source, r.flags.replace(/[gy]/g, '')));
   if (m.size === 0 && exact.size === 0 && prefixes.length === 0 && patterns.length === 0) return () => false;
   return (method, path) =>
     m.has(method) || exact.has(path) || prefixes.some((p) => path.startsWith(p)) || patterns.some((r) => r.test(path));
@@ -96,13 +100,18 @@ export class RequestRecorder<Req> {
   begin(req: Req, method: string, url: string, get: HeaderGetter): RequestState {
     const { path, query } = splitUrl(url);
     const ids = requestIdsOf(get, this.requestIdHeader);
-    const ctx: CorrelationContext = { requestId: ids.requestId, ...visitorIdsOf(get) };
-    if (ids.traceId) {
-      ctx.traceId = ids.traceId;
-      ctx.spanId = ids.spanId;
-    }
     const resolve = this.resolveUser;
-    if (resolve) ctx.resolveUser = () => resolve(req);
+    // One shape for every context (fields unset stay undefined), so the hot path stays monomorphic.
+    const ctx: CorrelationContext = {
+      requestId: ids.requestId,
+      traceId: ids.traceId,
+      spanId: ids.spanId,
+      anonymousId: undefined,
+      sessionId: undefined,
+      userId: undefined,
+      resolveUser: resolve ? () => resolve(req) : undefined,
+    };
+    visitorIdsOf(get, ctx);
     const upper = method.toUpperCase();
     return {
       ctx,
@@ -113,6 +122,9 @@ export class RequestRecorder<Req> {
       startWall: Date.now(),
       recorded: !this.ignored(upper, path),
       parentSpanId: ids.parentSpanId,
+      generatedId: ids.generated,
+      errorMessage: undefined,
+      ended: false,
     };
   }
 
@@ -124,26 +136,38 @@ export class RequestRecorder<Req> {
     try {
       const failed = facts.status >= 500 || state.errorMessage !== undefined;
       if (!failed && this.sampleRate < 1 && Math.random() >= this.sampleRate) return;
-      const p: Record<string, unknown> = {
-        method: state.method.slice(0, 16),
+      const ctx = state.ctx;
+      // Every field present (undefined ones are left out by JSON.stringify): one object shape.
+      const properties = {
+        method: state.method.length > 16 ? state.method.slice(0, 16) : state.method,
         path: state.path,
+        route: facts.route || undefined,
+        query: state.query === '' ? undefined : maskQuery(state.query, this.secretKeys),
         status: facts.status >= 100 && facts.status <= 599 ? Math.floor(facts.status) : 500,
         duration_ms: Math.round((performance.now() - state.start) * 1000) / 1000,
+        request_bytes: sizeOf(facts.requestBytes),
+        response_bytes: sizeOf(facts.responseBytes),
+        ip: facts.ip || undefined,
+        user_agent: facts.userAgent || undefined,
+        referrer: facts.referrer || undefined,
+        error_message: state.errorMessage,
+        aborted: facts.aborted ? true : undefined,
+        parent_span_id: state.parentSpanId,
       };
-      if (facts.route) p.route = facts.route;
-      const query = state.query === '' ? undefined : maskQuery(state.query, this.secretKeys);
-      if (query) p.query = query;
-      const reqBytes = sizeOf(facts.requestBytes);
-      if (reqBytes !== undefined) p.request_bytes = reqBytes;
-      const resBytes = sizeOf(facts.responseBytes);
-      if (resBytes !== undefined) p.response_bytes = resBytes;
-      if (facts.ip) p.ip = facts.ip;
-      if (facts.userAgent) p.user_agent = facts.userAgent;
-      if (facts.referrer) p.referrer = facts.referrer;
-      if (state.errorMessage !== undefined) p.error_message = state.errorMessage;
-      if (facts.aborted) p.aborted = true;
-      if (state.parentSpanId) p.parent_span_id = state.parentSpanId;
-      this.send({ type: 'request', timestamp: isoTime(state.startWall), properties: p }, state.ctx);
+      const event = {
+        type: 'request',
+        // A request id made here is a fresh UUID: it serves as the event's id too.
+        messageId: state.generatedId ? ctx.requestId : undefined,
+        timestamp: isoTime(state.startWall),
+        requestId: ctx.requestId,
+        traceId: ctx.traceId,
+        spanId: ctx.spanId,
+        anonymousId: ctx.anonymousId,
+        sessionId: ctx.sessionId,
+        userId: undefined as string | number | undefined,
+        properties,
+      };
+      this.send(event, ctx);
     } catch {
       // Never into the app: a foreign value in the facts cannot break the response.
     }

@@ -42,6 +42,8 @@ export function parseTraceparent(value: string | undefined): TraceParent | undef
 
 export interface RequestIds {
   requestId: string;
+  /** The id was made here (a fresh UUID), so it is unique and may double as an event id. */
+  generated: boolean;
   traceId?: string;
   /** This server's span, new for the request when a trace came in. */
   spanId?: string;
@@ -52,7 +54,8 @@ export interface RequestIds {
 export function requestIdsOf(get: HeaderGetter, requestIdHeader: string): RequestIds {
   const given = get(requestIdHeader);
   const trace = parseTraceparent(get('traceparent'));
-  const ids: RequestIds = { requestId: given && REQUEST_ID_RE.test(given) ? given : (trace?.traceId ?? randomUUID()) };
+  const taken = given && REQUEST_ID_RE.test(given) ? given : trace?.traceId;
+  const ids: RequestIds = { requestId: taken ?? randomUUID(), generated: taken === undefined };
   if (trace) {
     ids.traceId = trace.traceId;
     ids.spanId = randomBytes(8).toString('hex');
@@ -85,19 +88,23 @@ export function cookieValue(header: string | undefined, name: string): string | 
 
 const visitorId = (v: string | undefined): string | undefined => (v !== undefined && VISITOR_ID_RE.test(v) ? v : undefined);
 
-/** The browser SDK's anonymous and session ids: headers first, then cookies. */
-export function visitorIdsOf(get: HeaderGetter): { anonymousId?: string; sessionId?: string } {
+/** The browser SDK's anonymous and session ids (headers first, then cookies), set on `into`. */
+export function visitorIdsOf(
+  get: HeaderGetter,
+  into: { anonymousId?: string; sessionId?: string } = {},
+): { anonymousId?: string; sessionId?: string } {
   let anonymousId = visitorId(get(ANONYMOUS_ID_HEADER));
   let sessionId = visitorId(get(SESSION_ID_HEADER));
   if (anonymousId === undefined || sessionId === undefined) {
     const cookies = get('cookie');
-    anonymousId ??= visitorId(cookieValue(cookies, ANONYMOUS_ID_COOKIE));
-    sessionId ??= visitorId(cookieValue(cookies, SESSION_ID_COOKIE));
+    if (cookies) {
+      anonymousId ??= visitorId(cookieValue(cookies, ANONYMOUS_ID_COOKIE));
+      sessionId ??= visitorId(cookieValue(cookies, SESSION_ID_COOKIE));
+    }
   }
-  const out: { anonymousId?: string; sessionId?: string } = {};
-  if (anonymousId !== undefined) out.anonymousId = anonymousId;
-  if (sessionId !== undefined) out.sessionId = sessionId;
-  return out;
+  if (anonymousId !== undefined) into.anonymousId = anonymousId;
+  if (sessionId !== undefined) into.sessionId = sessionId;
+  return into;
 }
 
 /** The client's address: the first `X-Forwarded-For` entry when the proxy in front is trusted, else the socket's. */
