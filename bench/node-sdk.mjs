@@ -164,6 +164,7 @@ function logCost(variant, sinkUrl) {
 async function main() {
   if (!flag('no-build')) execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   const wrkVersion = spawnSync('wrk', ['-v'], { encoding: 'utf8' }).stdout.split('\n')[0].trim();
+  const loadBefore = os.loadavg()[0];
   const sink = startChild(join(HERE, 'sink.mjs'), ['0']);
   const sinkUrl = `http://${HOST}:${await sink.port}`;
 
@@ -216,6 +217,7 @@ async function main() {
     cpuNsPerCall: median(logRuns[variant].map((r) => r.cpuNsPerCall)),
   }));
 
+  const load = `load average ${loadBefore.toFixed(1)} at the start, ${os.loadavg()[0].toFixed(1)} at the end`;
   const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${fmt(os.totalmem() / 2 ** 30, 1)} GB RAM, Linux ${os.release()}, Node ${process.version}, ${wrkVersion}`;
   const result = {
     date: new Date().toISOString(),
@@ -235,7 +237,7 @@ async function main() {
     'footprint-gzip': 'Footprint middleware (outbox on, gzip forced)',
     'footprint-memory': 'Footprint middleware (memory only)',
   };
-  let md = `### Results (${result.date.slice(0, 16).replace('T', ' ')} UTC)\n\nMachine: ${machine}. wrk -t1 -c${CONNECTIONS}, ${DURATION} s per run after a 2 s warm-up, median of ${ROUNDS} interleaved rounds; GET /api/orders/42?ref=bench answering a small JSON object.\n`;
+  let md = `### Results (${result.date.slice(0, 16).replace('T', ' ')} UTC)\n\nMachine: ${machine}; ${load}. wrk -t1 -c${CONNECTIONS}, ${DURATION} s per run after a 2 s warm-up, median of ${ROUNDS} interleaved rounds; GET /api/orders/42?ref=bench answering a small JSON object.\n`;
   for (const framework of FRAMEWORKS) {
     md += `\n| ${framework === 'express' ? 'Express 5' : 'Fastify 5'} | requests/s | vs no logger | app CPU per request | added CPU per request |\n|---|---|---|---|---|\n`;
     for (const v of http[framework]) {
