@@ -1,85 +1,109 @@
 #!/usr/bin/env node
 /**
- * Diagnostic: how fast DuckDB loads Footprint's WAL lines, and what the primary key costs.
- * Builds WAL lines with the collector's own transform chain (ingestEvents) from the benchmark
- * payload, writes them in 16 MB chunk files (the loader's chunk size), then loads them with
- * the collector's own SQL (createEventsTableSql + loadFileSql: INSERT OR IGNORE ... read_json)
- * and, for comparison, into the same table without its PRIMARY KEY (plain INSERT). Each
- * variant loads in its own process, so its CPU time and peak RSS are its own.
+ * Diagnostic: how fast DuckDB loads Footprint's WAL lines through the collector's own sink
+ * (DuckDbSink.load: stage the chunk, drop duplicates within it, anti-join against the ids
+ * received in the dedup window, insert, move the checkpoint, one transaction per chunk),
+ * against a plain INSERT of the same lines with no deduplication. WAL lines are built with
+ * the collector's transform chain (ingestEvents) from the benchmark payload, 16 MB chunk
+ * files like the loader's, received 1 ms apart per batch of 100. Each variant loads in its own process, so
+ * its CPU time and peak RSS are its own.
  *
- * Usage: node bench/duckdb-load.mjs [events=200000] [threads]   (needs `npm run build`)
- * DuckDB threads and memory limit default to the collector's own defaults (config.ts).
+ * The table can be filled first with `prefill` rows received `age` hours before the load
+ * (fresh UUID ids): older than the 24-hour dedup window they cost the anti-join nothing
+ * (DuckDB skips their row groups), inside it they are read by every chunk.
+ *
+ * Usage: node bench/duckdb-load.mjs [events=200000] [threads] [prefill=0] [age-hours=48]
+ * (needs `npm run build`). DuckDB threads and memory limit default to the collector's own
+ * defaults (config.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { loadConfig } from '../packages/collector/dist/config.js';
-import { createEventsTableSql, loadFileSql } from '../packages/collector/dist/sinks/duckdb/schema.js';
+import { DuckDbDatabase } from '../packages/collector/dist/sinks/duckdb/database.js';
+import { stageChunkSql } from '../packages/collector/dist/sinks/duckdb/schema.js';
+import { DuckDbSink } from '../packages/collector/dist/sinks/duckdb/sink.js';
 import { ingestEvents } from '../packages/collector/dist/transforms/ingest.js';
 import { batchBodies } from './payload.mjs';
 
 const CHUNK = 16 * 1024 * 1024;
-const [, self, totalArg, threadsArg, variant, dirArg] = process.argv;
+const [, self, totalArg, threadsArg, prefillArg, ageArg, variant, dirArg] = process.argv;
 const total = Number(totalArg ?? 200_000);
 const defaults = loadConfig({}, os.tmpdir());
 const threads = Number(threadsArg ?? defaults.duckdbThreads);
+const prefill = Number(prefillArg ?? 0);
+const ageHours = Number(ageArg ?? 48);
 const memoryLimit = defaults.duckdbMemory;
+const START = Date.parse('2026-06-01T12:00:00.000Z');
 
 const peakRssMb = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024;
 
 /** Child: loads every chunk file of `dir` into a fresh database. */
-async function load(dir, withKey) {
+async function load(dir, dedup) {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.jsonl'))
     .sort((a, b) => Number(a.match(/\d+/)[0]) - Number(b.match(/\d+/)[0]))
     .map((f) => join(dir, f));
-  const db = await DuckDBInstance.create(join(dir, `${withKey ? 'pk' : 'nopk'}.duckdb`), {
-    threads: String(threads),
-    memory_limit: memoryLimit,
-  });
+  const db = new DuckDbDatabase({ path: join(dir, `${dedup ? 'sink' : 'plain'}.duckdb`), memoryLimit, threads });
+  const sink = new DuckDbSink(db, join(dir, `scratch-${dedup ? 'sink' : 'plain'}`));
+  await sink.open();
   const conn = await db.connect();
-  const ddl = withKey ? createEventsTableSql() : createEventsTableSql().replace(/,\s*PRIMARY KEY \([^)]*\)\s*\n?\)/, '\n)');
-  for (const stmt of ddl.split(';').filter((s) => s.trim())) await conn.run(stmt);
+  if (prefill > 0) {
+    // Rows received `ageHours` before the load, one per 10 ms, with fresh ids.
+    await conn.run(
+      `INSERT INTO events (project_id, id, type, event, timestamp, received_at, is_bot, anonymous_id, path) ` +
+        `SELECT 'default', uuid()::VARCHAR, 'track', 'Prefilled', t, t, false, 'a' || (i % 5000), '/p/' || (i % 100) ` +
+        `FROM (SELECT i, TIMESTAMP '${new Date(START - ageHours * 3600_000).toISOString().replace('T', ' ').replace('Z', '')}' + to_milliseconds(i * 10) AS t FROM range(${prefill}) r(i))`,
+    );
+    await conn.run('CHECKPOINT');
+  }
   const rssBefore = peakRssMb();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  for (const f of files) {
-    await conn.run('BEGIN TRANSACTION');
-    await conn.run(withKey ? loadFileSql(f) : loadFileSql(f).replace('INSERT OR IGNORE', 'INSERT'));
-    await conn.run('COMMIT');
+  const perChunk = [];
+  for (const [i, f] of files.entries()) {
+    const c0 = process.cpuUsage();
+    if (dedup) {
+      await sink.load(readFileSync(f), { seq: 1, offset: i + 1 });
+    } else {
+      await conn.run('BEGIN TRANSACTION');
+      await conn.run(
+        stageChunkSql(f)
+          .replace(/^CREATE OR REPLACE TEMP TABLE \S+ AS /, 'INSERT INTO events ')
+          .replace(/ QUALIFY .*$/, ''),
+      );
+      await conn.run('COMMIT');
+    }
+    const c = process.cpuUsage(c0);
+    perChunk.push((c.user + c.system) / 1e6);
   }
   const secs = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  const rows = Number((await conn.runAndReadAll('SELECT count(*) FROM events')).getRows()[0][0]);
+  const rows = Number((await conn.runAndReadAll('SELECT count(*) FROM events')).getRows()[0][0]) - prefill;
   conn.closeSync();
-  db.closeSync();
+  await sink.close();
+  db.close();
   const cpuS = (cpu.user + cpu.system) / 1e6;
-  const name = withKey ? 'as the collector creates it: PRIMARY KEY, INSERT OR IGNORE' : 'same table without the PRIMARY KEY, plain INSERT';
+  const name = dedup ? "the collector's sink (dedup by anti-join in the window)" : 'plain INSERT, no deduplication';
   console.log(
-    `| ${name} | ${rows.toLocaleString('en-US')} | ${secs.toFixed(2)} s | ${Math.round(rows / secs).toLocaleString('en-US')} | ` +
-      `${cpuS.toFixed(1)} s | ${((cpuS * 1e6) / rows).toFixed(0)} µs | ${peakRssMb().toFixed(0)} MB (${rssBefore.toFixed(0)} before) |`,
+    `| ${name} | ${prefill.toLocaleString('en-US')}${prefill ? ` (${ageHours} h before)` : ''} | ${rows.toLocaleString('en-US')} | ${secs.toFixed(2)} s | ${Math.round(rows / secs).toLocaleString('en-US')} | ` +
+      `${((cpuS * 1e6) / rows).toFixed(0)} µs | ${perChunk[0].toFixed(2)} s / ${perChunk.at(-1).toFixed(2)} s | ${peakRssMb().toFixed(0)} MB (${rssBefore.toFixed(0)} before) |`,
   );
 }
 
 if (variant) {
-  await load(dirArg, variant === 'pk');
+  await load(dirArg, variant === 'sink');
 } else {
   const dir = mkdtempSync(join(os.tmpdir(), 'footprint-duckdb-load-'));
   try {
     const bodies = batchBodies(64, 100);
-    const meta = {
-      projectId: 'default',
-      receivedAtMs: Date.now(),
-      receivedAt: new Date().toISOString(),
-      ip: '127.0.0.1',
-      userAgent: 'wrk',
-    };
     let chunk = '';
     let files = 0;
     let bytes = 0;
     for (let n = 0; n < total; n += 100) {
+      const at = START + n / 100;
+      const meta = { projectId: 'default', receivedAtMs: at, receivedAt: new Date(at).toISOString(), ip: '127.0.0.1', userAgent: 'wrk' };
       chunk += ingestEvents(bodies[(n / 100) % 64].events, meta, 40_000, 'batch').lines;
       if (chunk.length >= CHUNK || n + 100 >= total) {
         writeFileSync(join(dir, `chunk-${files++}.jsonl`), chunk);
@@ -90,10 +114,15 @@ if (variant) {
     console.log(
       `${total} events, ${(bytes / total).toFixed(0)} bytes per WAL line, ${files} chunk files of 16 MB; DuckDB threads=${threads}, memory_limit ${memoryLimit}\n`,
     );
-    console.log('| table | rows | wall time | events/s | CPU (all threads) | CPU per event | peak RSS |');
-    console.log('|---|---|---|---|---|---|---|');
-    for (const v of ['pk', 'nopk']) {
-      const r = spawnSync(process.execPath, [self, String(total), String(threads), v, dir], { stdio: 'inherit', timeout: 900_000 });
+    console.log(
+      '| load | rows already in the table | rows loaded | wall time | events/s | CPU per event (all threads) | CPU of the first / last chunk | peak RSS |',
+    );
+    console.log('|---|---|---|---|---|---|---|---|');
+    for (const v of ['sink', 'plain']) {
+      const r = spawnSync(process.execPath, [self, String(total), String(threads), String(prefill), String(ageHours), v, dir], {
+        stdio: 'inherit',
+        timeout: 1_800_000,
+      });
       if (r.status !== 0) process.exitCode = r.status ?? 1;
     }
   } finally {

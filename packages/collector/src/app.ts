@@ -123,7 +123,7 @@ export async function startCollector(config: Config, log: Logger, options: Colle
 
   const db = new DuckDbDatabase({ path: paths.duckdb, memoryLimit: config.duckdbMemory, threads: config.duckdbThreads });
   const reader = new WalReader(paths.wal, (seq) => (seq === wal.currentSeq() ? wal.durable().offset : undefined));
-  const sink = new DuckDbSink(db, paths.scratch);
+  const sink = new DuckDbSink(db, paths.scratch, config.dedupWindowMs);
   const loader = new WalLoader(reader, sink, { ...LOADER_DEFAULTS, quarantineFile: paths.quarantine }, log);
   const lag = new LoaderLag();
   wal.on('durable', (pos) => {

@@ -15,6 +15,7 @@
  * | FOOTPRINT_WAL_SEGMENT_AGE_MS  | 3600000        |
  * | FOOTPRINT_DUCKDB_MEMORY       | 256MB          |
  * | FOOTPRINT_DUCKDB_THREADS      | 1              |
+ * | FOOTPRINT_DEDUP_HOURS         | 24             |
  * | FOOTPRINT_CONFIG              | ./footprint.config.json (if present) |
  */
 import { resolve } from 'node:path';
@@ -32,6 +33,8 @@ export interface Config {
   walSegmentAgeMs: number;
   duckdbMemory: string;
   duckdbThreads: number;
+  /** A resent event id is recognised when its first copy was received at most this long before. */
+  dedupWindowMs: number;
   /** Project settings file (privacy, retention); undefined means the default location. */
   configFile: string | undefined;
 }
@@ -87,6 +90,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     duckdbMemory: memory,
     // One thread by default: the other core serves HTTP; loading keeps up in the background.
     duckdbThreads: int(env, 'FOOTPRINT_DUCKDB_THREADS', 1, 1, 256),
+    dedupWindowMs: int(env, 'FOOTPRINT_DEDUP_HOURS', 24, 0, 24 * 366) * 3600 * 1000,
     configFile: env.FOOTPRINT_CONFIG || undefined,
   };
 }

@@ -20,6 +20,8 @@ export interface EraseCommandOptions {
   dataDir: string;
   memoryLimit: string;
   threads: number;
+  /** See Config.dedupWindowMs (default 24 hours). */
+  dedupWindowMs?: number;
   walSegmentBytes: number;
   walSegmentAgeMs: number;
   settings: Pick<Settings, 'archiveDir' | 'file'>;
@@ -33,7 +35,7 @@ export async function eraseCommand(opts: EraseCommandOptions, log: Logger): Prom
   const paths = dataPaths(opts.dataDir);
   await assertNotInUse(paths.duckdb, 'send POST /v1/erasure to the running collector instead, or stop it first');
   const db = new DuckDbDatabase({ path: paths.duckdb, memoryLimit: opts.memoryLimit, threads: opts.threads });
-  const sink = new DuckDbSink(db, paths.scratch);
+  const sink = new DuckDbSink(db, paths.scratch, opts.dedupWindowMs);
   const store = new DuckDbGovernanceStore(db);
   const loader = new WalLoader(new WalReader(paths.wal), sink, { ...LOADER_DEFAULTS, quarantineFile: paths.quarantine }, log);
   try {

@@ -26,6 +26,8 @@ export interface ReplayOptions {
   dataDir: string;
   memoryLimit: string;
   threads: number;
+  /** See Config.dedupWindowMs (default 24 hours). */
+  dedupWindowMs?: number;
   progress: boolean;
   /** Retention applied to the rebuilt database (project settings). */
   settings: RetentionSettings;
@@ -55,7 +57,7 @@ export async function replay(opts: ReplayOptions, log: Logger): Promise<ReplayRe
   await rm(target, { force: true });
   await rm(`${target}.wal`, { force: true });
   const db = new DuckDbDatabase({ path: target, memoryLimit: opts.memoryLimit, threads: opts.threads });
-  const sink = new DuckDbSink(db, paths.scratch);
+  const sink = new DuckDbSink(db, paths.scratch, opts.dedupWindowMs);
   const reader = new WalReader(paths.wal);
   await reader.refresh();
   const total = await reader.bytesAfter({ seq: 0, offset: 0 });

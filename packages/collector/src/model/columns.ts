@@ -9,7 +9,7 @@ export type LogicalType = 'text' | 'timestamp' | 'integer' | 'double' | 'boolean
 export interface ColumnSpec {
   name: ColumnName;
   type: LogicalType;
-  /** Part of the primary key (project_id, id). */
+  /** Part of an event's identity (project_id, id): the loader stores each identity once. */
   key?: true;
   notNull?: true;
 }

@@ -11,7 +11,7 @@ import { dirname } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { syncDir } from '../../wal/segments.js';
 import { SinkUnavailableError } from '../sink.js';
-import { createEventsTableSql } from './schema.js';
+import { createEventsTableSql, dropPrimaryKeySql, hasPrimaryKeySql } from './schema.js';
 
 export interface DuckDbOptions {
   path: string;
@@ -70,9 +70,23 @@ export class DuckDbDatabase {
     const conn = await instance.connect();
     try {
       await conn.run(createEventsTableSql());
-    } finally {
+      // Files made before loading deduplicated without a key: drop the key (its index outgrows memory).
+      if (Number((await conn.runAndReadAll(hasPrimaryKeySql)).getRows()[0]?.[0]) > 0) {
+        await conn.run('BEGIN TRANSACTION');
+        try {
+          await conn.run(dropPrimaryKeySql());
+          await conn.run('COMMIT');
+        } catch (err) {
+          await conn.run('ROLLBACK').catch(() => undefined);
+          throw err;
+        }
+      }
+    } catch (err) {
       conn.closeSync();
+      instance.closeSync();
+      throw new SinkUnavailableError(`cannot prepare the tables of ${this.opts.path}: ${(err as Error).message}`, { cause: err });
     }
+    conn.closeSync();
     this.instance = instance;
     return instance;
   }

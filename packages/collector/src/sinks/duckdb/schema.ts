@@ -2,6 +2,14 @@
  * DuckDB dialect of the `events` table: the logical columns of model/columns.ts mapped to
  * DuckDB types, plus the loader's checkpoint table. The same column list drives the
  * read_json() projection used to load WAL lines, so the WAL and the table cannot drift.
+ *
+ * The table has no PRIMARY KEY. DuckDB keeps a key's index in memory: with the collector's
+ * 256 MB memory limit, an index on (project_id, id) stopped every commit at about 2.2 million
+ * rows, and each automatic checkpoint rewrote it whole. Loading is idempotent by anti-join
+ * instead (loadChunkSql): a row is inserted only if no row with its (project_id, id) was
+ * received within the dedup window before the chunk's first row. A replayed WAL line has
+ * its original received_at, so it always falls inside that window; a client resending an
+ * event falls inside it when the resend comes within the window (24 hours by default).
  */
 import { COLUMNS, type LogicalType } from '../../model/columns.js';
 
@@ -16,18 +24,65 @@ const DUCK_TYPE: Record<LogicalType, string> = {
 
 export const CHECKPOINT_TABLE = 'footprint_loader_checkpoint';
 
+const columnsDdl = (): string => COLUMNS.map((c) => `  "${c.name}" ${DUCK_TYPE[c.type]}${c.notNull ? ' NOT NULL' : ''}`).join(',\n');
+
 export function createEventsTableSql(): string {
-  const cols = COLUMNS.map((c) => `  "${c.name}" ${DUCK_TYPE[c.type]}${c.notNull ? ' NOT NULL' : ''}`);
-  const key = COLUMNS.filter((c) => c.key).map((c) => `"${c.name}"`);
-  return `CREATE TABLE IF NOT EXISTS events (\n${cols.join(',\n')},\n  PRIMARY KEY (${key.join(', ')})\n);
+  return `CREATE TABLE IF NOT EXISTS events (\n${columnsDdl()}\n);
 CREATE TABLE IF NOT EXISTS ${CHECKPOINT_TABLE} (id INTEGER PRIMARY KEY, seq BIGINT NOT NULL, "offset" BIGINT NOT NULL, updated_at TIMESTAMP NOT NULL);
 INSERT OR IGNORE INTO ${CHECKPOINT_TABLE} VALUES (1, 0, 0, now()::TIMESTAMP);`;
 }
 
-/** `INSERT OR IGNORE ... SELECT ... FROM read_json(<file>)` for one file of WAL lines. */
-export function loadFileSql(file: string): string {
+const NAMES = COLUMNS.map((c) => `"${c.name}"`).join(', ');
+const KEY = COLUMNS.filter((c) => c.key).map((c) => `"${c.name}"`);
+
+/** The scratch table one chunk of WAL lines is staged in before it is inserted. */
+export const CHUNK_TABLE = 'fp_load_chunk';
+
+/**
+ * Stages one file of WAL lines in a temporary table, each (project_id, id) once (the row
+ * received first wins, as it would have been stored first).
+ */
+export function stageChunkSql(file: string): string {
   const columns = COLUMNS.map((c) => `"${c.name}": '${DUCK_TYPE[c.type]}'`).join(', ');
-  const names = COLUMNS.map((c) => `"${c.name}"`).join(', ');
   const path = file.replace(/'/g, "''");
-  return `INSERT OR IGNORE INTO events (${names}) SELECT ${names} FROM read_json('${path}', format = 'newline_delimited', records = true, columns = {${columns}}, maximum_object_size = 1048576)`;
+  return (
+    `CREATE OR REPLACE TEMP TABLE ${CHUNK_TABLE} AS SELECT ${NAMES} FROM read_json('${path}', format = 'newline_delimited', ` +
+    `records = true, columns = {${columns}}, maximum_object_size = 1048576) ` +
+    `QUALIFY row_number() OVER (PARTITION BY ${KEY.join(', ')} ORDER BY "received_at") = 1`
+  );
+}
+
+/**
+ * Where the dedup window of the staged chunk starts: its earliest received_at minus the
+ * window, as text DuckDB parses back exactly (null when the chunk is empty).
+ */
+export function dedupSinceSql(windowMs: number): string {
+  return `SELECT (min("received_at") - to_milliseconds(${Math.max(0, Math.floor(windowMs))}))::VARCHAR FROM ${CHUNK_TABLE}`;
+}
+
+/**
+ * Inserts the staged chunk's rows whose (project_id, id) no row received since `since`
+ * holds. `since` is a constant, so DuckDB skips the row groups received before it (their
+ * min/max), and the anti-join reads only the window's ids.
+ */
+export function insertChunkSql(since: string): string {
+  const at = since.replace(/'/g, "''");
+  const match = KEY.map((k) => `e.${k} = c.${k}`).join(' AND ');
+  return (
+    `INSERT INTO events (${NAMES}) SELECT ${NAMES} FROM ${CHUNK_TABLE} c ` +
+    `WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e."received_at" >= TIMESTAMP '${at}' AND ${match})`
+  );
+}
+
+export const dropChunkSql = `DROP TABLE IF EXISTS ${CHUNK_TABLE}`;
+
+/** True when `events` was created with a primary key (by an earlier version). */
+export const hasPrimaryKeySql = `SELECT count(*)::INTEGER FROM duckdb_constraints() WHERE table_name = 'events' AND constraint_type = 'PRIMARY KEY'`;
+
+/** Rebuilds `events` without its primary key, rows in the same order (run it in one transaction). */
+export function dropPrimaryKeySql(): string {
+  return `CREATE TABLE events_unkeyed (\n${columnsDdl()}\n);
+INSERT INTO events_unkeyed SELECT ${NAMES} FROM events;
+DROP TABLE events;
+ALTER TABLE events_unkeyed RENAME TO events;`;
 }

@@ -1,9 +1,13 @@
+import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sinkContract } from '../../../test/support/sink-contract.js';
+import { describe, it } from 'node:test';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { lines, sinkContract, storedRow } from '../../../test/support/sink-contract.js';
 import { DuckDbDatabase } from './database.js';
 import { DuckDbEventStore } from './event-store.js';
+import { createEventsTableSql, hasPrimaryKeySql } from './schema.js';
 import { DuckDbSink } from './sink.js';
 
 sinkContract('DuckDbSink', async () => {
@@ -35,4 +39,102 @@ sinkContract('DuckDbSink', async () => {
       await rm(dir, { recursive: true, force: true });
     },
   };
+});
+
+describe('DuckDbSink deduplication window', () => {
+  const withSink = async (windowMs: number, fn: (sink: DuckDbSink, count: (id: string) => Promise<number>) => Promise<void>) => {
+    const dir = await mkdtemp(join(tmpdir(), 'fp-duck-window-'));
+    const db = new DuckDbDatabase({ path: join(dir, 'footprint.duckdb'), memoryLimit: '256MB', threads: 1 });
+    const sink = new DuckDbSink(db, join(dir, 'tmp'), windowMs);
+    await sink.open();
+    const count = (id: string) =>
+      db.use(async (conn) =>
+        Number((await conn.runAndReadAll('SELECT count(*)::INTEGER FROM events WHERE id = $1', [id])).getRows()[0]?.[0]),
+      );
+    try {
+      await fn(sink, count);
+    } finally {
+      await sink.close();
+      db.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('stores a resent id once when its first copy was received within the window, again when before it', async () => {
+    await withSink(60_000, async (sink, count) => {
+      await sink.load(lines(storedRow('r1', { received_at: '2026-03-01T10:00:00.000Z' })), { seq: 1, offset: 1 });
+      // 59 s later: inside the 60 s window.
+      const inside = await sink.load(lines(storedRow('r1', { received_at: '2026-03-01T10:00:59.000Z' })), { seq: 1, offset: 2 });
+      assert.equal(inside.inserted, 0);
+      assert.equal(await count('r1'), 1);
+      // 61 s after the first copy: outside the window, so it is a new row (the documented limit).
+      const outside = await sink.load(lines(storedRow('r1', { received_at: '2026-03-01T10:01:01.000Z' })), { seq: 1, offset: 3 });
+      assert.equal(outside.inserted, 1);
+      assert.equal(await count('r1'), 2);
+    });
+  });
+
+  it('recognises a replayed line whatever its age: its received_at is its own', async () => {
+    await withSink(60_000, async (sink, count) => {
+      const old = storedRow('r2', { received_at: '2025-01-01T00:00:00.000Z' });
+      await sink.load(lines(old), { seq: 1, offset: 1 });
+      await sink.load(lines(storedRow('n1', { received_at: '2026-03-01T10:00:00.000Z' })), { seq: 1, offset: 2 });
+      const again = await sink.load(lines(old, storedRow('n2', { received_at: '2026-03-01T10:00:01.000Z' })), { seq: 1, offset: 3 });
+      assert.equal(again.inserted, 1);
+      assert.equal(await count('r2'), 1);
+      assert.equal(await count('n2'), 1);
+    });
+  });
+
+  it('keeps ids of different projects apart', async () => {
+    await withSink(60_000, async (sink, count) => {
+      const r = await sink.load(lines(storedRow('same'), storedRow('same', { project_id: 'shop' })), { seq: 1, offset: 1 });
+      assert.equal(r.inserted, 2);
+      assert.equal(await count('same'), 2);
+    });
+  });
+});
+
+describe('DuckDbDatabase opening a file made with a primary key on events', () => {
+  it('drops the key, keeps every row and its order, and loads on with deduplication', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fp-duck-migrate-'));
+    const path = join(dir, 'footprint.duckdb');
+    try {
+      // The table as earlier versions created it.
+      const legacy = await DuckDBInstance.create(path);
+      const conn = await legacy.connect();
+      await conn.run(createEventsTableSql().replace(/\n\);/, ',\n  PRIMARY KEY ("project_id", "id")\n);'));
+      for (const id of ['k1', 'k2', 'k3']) {
+        await conn.run(
+          `INSERT INTO events (project_id, id, type, timestamp, received_at, is_bot) VALUES ('default', $1, 'track', now()::TIMESTAMP, TIMESTAMP '2026-03-01 10:00:00', false)`,
+          [id],
+        );
+      }
+      const before = await conn.runAndReadAll(hasPrimaryKeySql);
+      assert.equal(Number(before.getRows()[0]?.[0]), 1, 'the legacy table has its key');
+      conn.closeSync();
+      legacy.closeSync();
+
+      const db = new DuckDbDatabase({ path, memoryLimit: '256MB', threads: 1 });
+      const sink = new DuckDbSink(db, join(dir, 'tmp'));
+      await sink.open();
+      const r = await sink.load(lines(storedRow('k2', { received_at: '2026-03-01T10:00:05.000Z' }), storedRow('k4')), {
+        seq: 1,
+        offset: 1,
+      });
+      assert.equal(r.inserted, 1, 'k2 is a duplicate, k4 is new');
+      const rows = await db.use(async (c) => ({
+        ids: (await c.runAndReadAll('SELECT id FROM events')).getRows().map((x) => x[0]),
+        keys: Number((await c.runAndReadAll(hasPrimaryKeySql)).getRows()[0]?.[0]),
+        notNull: (await c.runAndReadAll(`SELECT "notnull" FROM pragma_table_info('events') WHERE name = 'project_id'`)).getRows()[0]?.[0],
+      }));
+      assert.deepEqual(rows.ids, ['k1', 'k2', 'k3', 'k4']);
+      assert.equal(rows.keys, 0);
+      assert.equal(rows.notNull, true, 'NOT NULL columns stay NOT NULL');
+      await sink.close();
+      db.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

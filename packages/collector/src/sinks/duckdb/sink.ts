@@ -1,7 +1,9 @@
 /**
  * DuckDbSink: loads WAL lines into the embedded DuckDB file. The lines are handed to DuckDB's
  * own JSON reader (read_json over a scratch file), so no row is converted value by value in
- * JavaScript; the insert and the checkpoint update commit in one transaction.
+ * JavaScript; the insert and the checkpoint update commit in one transaction. Each
+ * (project_id, id) is stored once: within a chunk, and against the rows received in the
+ * dedup window before it (schema.ts says why this is not a primary key).
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,7 +11,13 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { WalPosition } from '../../wal/segments.js';
 import { type LoadResult, type Sink, SinkUnavailableError } from '../sink.js';
 import type { DuckDbDatabase } from './database.js';
-import { CHECKPOINT_TABLE, loadFileSql } from './schema.js';
+import { CHECKPOINT_TABLE, dedupSinceSql, dropChunkSql, insertChunkSql, stageChunkSql } from './schema.js';
+
+/** DuckDB's text form of a TIMESTAMP. */
+const TIMESTAMP_TEXT = /^-?\d{4,}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?$/;
+
+/** How far back a resent event id is looked for, by default. */
+export const DEFAULT_DEDUP_WINDOW_MS = 24 * 3600 * 1000;
 
 export class DuckDbSink implements Sink {
   private conn: DuckDBConnection | undefined;
@@ -17,10 +25,12 @@ export class DuckDbSink implements Sink {
 
   /**
    * @param scratchDir where chunks are staged for DuckDB's reader; emptied as it goes.
+   * @param dedupWindowMs how long before a chunk's first row an id already stored makes a row a duplicate.
    */
   constructor(
     private readonly db: DuckDbDatabase,
     private readonly scratchDir: string,
+    private readonly dedupWindowMs = DEFAULT_DEDUP_WINDOW_MS,
   ) {}
 
   async open(): Promise<void> {
@@ -65,10 +75,17 @@ export class DuckDbSink implements Sink {
     try {
       await conn.run('BEGIN TRANSACTION');
       try {
-        const result = await conn.run(loadFileSql(file));
+        await conn.run(stageChunkSql(file));
+        const since = (await conn.runAndReadAll(dedupSinceSql(this.dedupWindowMs))).getRows()[0]?.[0];
+        if (since != null && (typeof since !== 'string' || !TIMESTAMP_TEXT.test(since))) {
+          throw new SinkUnavailableError(`the dedup window of a chunk could not be read (got ${String(since).slice(0, 40)})`);
+        }
+        // A constant, not a subquery: DuckDB then skips the row groups received before it.
+        const inserted = since != null ? Number((await conn.run(insertChunkSql(since))).rowsChanged) : 0;
+        await conn.run(dropChunkSql);
         await this.setCheckpoint(conn, to);
         await conn.run('COMMIT');
-        return { inserted: Number(result.rowsChanged) };
+        return { inserted };
       } catch (err) {
         await conn.run('ROLLBACK').catch(() => undefined);
         throw err;
