@@ -27,10 +27,12 @@ import { DuckDbSink } from '../packages/collector/dist/sinks/duckdb/sink.js';
 import { ingestEvents } from '../packages/collector/dist/transforms/ingest.js';
 import { batchBodies } from './payload.mjs';
 
-const CHUNK = 16 * 1024 * 1024;
+/** Chunk size (the loader's maxChunkBytes); BENCH_CHUNK_MB changes it. */
+const CHUNK = Number(process.env.BENCH_CHUNK_MB ?? 16) * 1024 * 1024;
 const [, self, totalArg, threadsArg, prefillArg, ageArg, variant, dirArg] = process.argv;
 const total = Number(totalArg ?? 200_000);
-const defaults = loadConfig({}, os.tmpdir());
+// FOOTPRINT_DUCKDB_MEMORY / FOOTPRINT_DUCKDB_THREADS apply as they do to the collector.
+const defaults = loadConfig({ FOOTPRINT_DUCKDB_MEMORY: process.env.FOOTPRINT_DUCKDB_MEMORY }, os.tmpdir());
 const threads = Number(threadsArg ?? defaults.duckdbThreads);
 const prefill = Number(prefillArg ?? 0);
 const ageHours = Number(ageArg ?? 48);
@@ -112,7 +114,7 @@ if (variant) {
       }
     }
     console.log(
-      `${total} events, ${(bytes / total).toFixed(0)} bytes per WAL line, ${files} chunk files of 16 MB; DuckDB threads=${threads}, memory_limit ${memoryLimit}\n`,
+      `${total} events, ${(bytes / total).toFixed(0)} bytes per WAL line, ${files} chunk files of ${CHUNK / 1048576} MB; DuckDB threads=${threads}, memory_limit ${memoryLimit}\n`,
     );
     console.log(
       '| load | rows already in the table | rows loaded | wall time | events/s | CPU per event (all threads) | CPU of the first / last chunk | peak RSS |',

@@ -3,7 +3,7 @@
  *
  * Invariants
  * - Only durable bytes are read (the writer bounds its open segment to the fsync'd offset).
- * - Rows and checkpoint move together (Sink.load is atomic) and rows are keyed by id, so a
+ * - Rows and checkpoint move together (Sink.load is atomic) and rows are deduplicated by id, so a
  *   crash at any point, a restart or a full replay never duplicates nor skips an event.
  * - A sink outage never blocks ingestion: the loader backs off and retries, the WAL keeps
  *   growing, and the backlog loads when the sink returns.
