@@ -15,15 +15,19 @@
  * Footprint sends to bench/node-sdk/sink.mjs, which answers 200 at once (the collector has
  * its own benchmark). Only 127.0.0.1 is contacted; every load is bounded in time; every
  * process started here is stopped by pid (also on Ctrl-C and on the overall time limit).
- * Writes bench/results/node-sdk.json and bench/results/node-sdk.md and prints the markdown.
+ * Writes bench/results/node-sdk.json and bench/results/node-sdk.md (node-sdk-partial.* for a
+ * run restricted with the options below) and prints the markdown.
  *
  * Options (flags or environment):
  *   --duration N     BENCH_NODE_DURATION     seconds per wrk measurement (default 8)
- *   --rounds N       BENCH_NODE_ROUNDS       rounds over all variants (default 3)
+ *   --rounds N       BENCH_NODE_ROUNDS       rounds over all variants (default 5)
  *   --connections N  BENCH_NODE_CONNECTIONS  wrk connections (default 32)
  *   --calls N        BENCH_NODE_CALLS        log calls per log-cost run (default 300000)
  *   --quick          short runs for a smoke test (numbers not meaningful)
  *   --no-build       do not run `npm run build` first
+ *   --frameworks L   only these frameworks (express,fastify)
+ *   --variants L     only these variants besides `none` (e.g. pino-http,als,footprint)
+ *   --no-log-cost    skip the log-call measurement
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -48,12 +52,24 @@ const option = (name, env, def) => {
 };
 const quick = flag('quick');
 const DURATION = option('duration', 'BENCH_NODE_DURATION', quick ? 2 : 8);
-const ROUNDS = option('rounds', 'BENCH_NODE_ROUNDS', quick ? 1 : 3);
+const ROUNDS = option('rounds', 'BENCH_NODE_ROUNDS', quick ? 1 : 5);
 const CONNECTIONS = option('connections', 'BENCH_NODE_CONNECTIONS', 32);
 const CALLS = option('calls', 'BENCH_NODE_CALLS', quick ? 30_000 : 300_000);
-const FRAMEWORKS = ['express', 'fastify'];
+const only = (name) => {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? undefined : new Set(args[i + 1].split(','));
+};
+const onlyVariants = only('variants');
+const onlyFrameworks = only('frameworks');
+const FRAMEWORKS = ['express', 'fastify'].filter((f) => !onlyFrameworks || onlyFrameworks.has(f));
 const VARIANTS = ['none', 'pino-http', 'pino-http-sync', 'footprint', 'footprint-gzip', 'footprint-memory'];
-const LOG_VARIANTS = ['pino-async', 'pino-sync', 'footprint', 'footprint-memory'];
+/** Fastify's own request logging (pino inside Fastify), the setup most Fastify apps use. */
+const EXTRA = { express: [], fastify: ['fastify-logger'] };
+const variantsOf = (framework) =>
+  [...VARIANTS.slice(0, 3), ...EXTRA[framework], 'als', ...VARIANTS.slice(3)].filter(
+    (v) => v === 'none' || !onlyVariants || onlyVariants.has(v),
+  );
+const LOG_VARIANTS = flag('no-log-cost') ? [] : ['pino-async', 'pino-sync', 'footprint', 'footprint-memory'];
 
 const children = new Set();
 const temps = [];
@@ -112,10 +128,14 @@ async function stop(child) {
   if (child.proc.exitCode === null) child.proc.kill('SIGKILL');
 }
 
+/** User and system CPU ticks of a process (all threads) and of its main thread (the JavaScript thread). */
 function cpuTicks(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
+  const read = (file) => {
+    const stat = readFileSync(file, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { user: Number(fields[11]), system: Number(fields[12]) };
+  };
+  return { all: read(`/proc/${pid}/stat`), main: read(`/proc/${pid}/task/${pid}/stat`) };
 }
 
 function wrk(port, seconds) {
@@ -141,9 +161,11 @@ async function measureApp(framework, variant, sinkUrl) {
   await stop(app);
   const footprint = /"footprint":(\{.*\})\}/.exec(app.output())?.[1];
   rmSync(outbox, { recursive: true, force: true });
+  const us = (ticks) => ((ticks / CLK_TCK) * 1e6) / run.requests;
   return {
     ...run,
-    cpuUsPerRequest: (((t1 - t0) / CLK_TCK) * 1e6) / run.requests,
+    cpuUsPerRequest: us(t1.all.user + t1.all.system - t0.all.user - t0.all.system),
+    mainUserUsPerRequest: us(t1.main.user - t0.main.user),
     footprint: footprint ? JSON.parse(footprint) : undefined,
   };
 }
@@ -171,7 +193,7 @@ async function main() {
   const runs = {};
   for (let round = 1; round <= ROUNDS; round++) {
     for (const framework of FRAMEWORKS) {
-      for (const variant of VARIANTS) {
+      for (const variant of variantsOf(framework)) {
         const r = await measureApp(framework, variant, sinkUrl);
         const key = `${framework}/${variant}`;
         (runs[key] ??= []).push(r);
@@ -194,16 +216,20 @@ async function main() {
   for (const framework of FRAMEWORKS) {
     const base = median(runs[`${framework}/none`].map((r) => r.rps));
     const baseCpu = median(runs[`${framework}/none`].map((r) => r.cpuUsPerRequest));
-    http[framework] = VARIANTS.map((variant) => {
+    const baseUser = median(runs[`${framework}/none`].map((r) => r.mainUserUsPerRequest));
+    http[framework] = variantsOf(framework).map((variant) => {
       const rs = runs[`${framework}/${variant}`];
       const rps = median(rs.map((r) => r.rps));
       const cpu = median(rs.map((r) => r.cpuUsPerRequest));
+      const user = median(rs.map((r) => r.mainUserUsPerRequest));
       return {
         variant,
         rps,
         overheadPct: ((base - rps) / base) * 100,
         cpuUsPerRequest: cpu,
         addedCpuUs: cpu - baseCpu,
+        mainUserUsPerRequest: user,
+        addedUserUs: user - baseUser,
         non2xx: rs.reduce((n, r) => n + r.non2xx, 0),
         delivered: rs.map((r) => r.footprint?.delivered).filter((x) => x !== undefined),
         dropped: rs.map((r) => r.footprint?.dropped).filter((x) => x !== undefined && Object.keys(x).length > 0),
@@ -233,20 +259,24 @@ async function main() {
     none: 'no request logger',
     'pino-http': 'pino-http → /dev/null (async destination)',
     'pino-http-sync': 'pino-http → /dev/null (sync destination)',
+    'fastify-logger': "Fastify's own logger (pino) → /dev/null (async destination)",
+    als: 'no logger, each request in an AsyncLocalStorage context',
     footprint: 'Footprint middleware (defaults: outbox on; no gzip to a loopback collector)',
     'footprint-gzip': 'Footprint middleware (outbox on, gzip forced)',
     'footprint-memory': 'Footprint middleware (memory only)',
   };
   let md = `### Results (${result.date.slice(0, 16).replace('T', ' ')} UTC)\n\nMachine: ${machine}; ${load}. wrk -t1 -c${CONNECTIONS}, ${DURATION} s per run after a 2 s warm-up, median of ${ROUNDS} interleaved rounds; GET /api/orders/42?ref=bench answering a small JSON object.\n`;
   for (const framework of FRAMEWORKS) {
-    md += `\n| ${framework === 'express' ? 'Express 5' : 'Fastify 5'} | requests/s | vs no logger | app CPU per request | added CPU per request |\n|---|---|---|---|---|\n`;
+    md += `\n| ${framework === 'express' ? 'Express 5' : 'Fastify 5'} | requests/s | vs no logger | app CPU per request (added) | JavaScript-thread user CPU per request (added) | runs (req/s) |\n|---|---|---|---|---|---|\n`;
     for (const v of http[framework]) {
-      const vs = v.variant === 'none' ? '—' : `${v.overheadPct >= 0 ? '−' : '+'}${fmt(Math.abs(v.overheadPct), 1)} %`;
-      const added = v.variant === 'none' ? '—' : `${fmt(v.addedCpuUs, 1)} µs`;
-      md += `| ${label[v.variant]} | ${fmt(v.rps)} | ${vs} | ${fmt(v.cpuUsPerRequest, 1)} µs | ${added} |\n`;
+      const none = v.variant === 'none';
+      const vs = none ? '—' : `${v.overheadPct >= 0 ? '−' : '+'}${fmt(Math.abs(v.overheadPct), 1)} %`;
+      const added = (x) => (none ? '' : ` (${x >= 0 ? '+' : '−'}${fmt(Math.abs(x), 1)})`);
+      md += `| ${label[v.variant]} | ${fmt(v.rps)} | ${vs} | ${fmt(v.cpuUsPerRequest, 1)} µs${added(v.addedCpuUs)} | ${fmt(v.mainUserUsPerRequest, 1)} µs${added(v.addedUserUs)} | ${v.runs.map((x) => fmt(x)).join(', ')} |\n`;
     }
   }
-  md += `\nOne log call (${fmt(CALLS)} calls in chunks of 1,000 with an event-loop turn between chunks; "in the call" is the time spent inside the calls, "CPU per call" is all the process's CPU, background work included, until everything is written or delivered):\n\n| logger | in the call | CPU per call |\n|---|---|---|\n`;
+  if (logs.length > 0)
+    md += `\nOne log call (${fmt(CALLS)} calls in chunks of 1,000 with an event-loop turn between chunks; "in the call" is the time spent inside the calls, "CPU per call" is all the process's CPU, background work included, until everything is written or delivered):\n\n| logger | in the call | CPU per call |\n|---|---|---|\n`;
   const logLabel = {
     'pino-async': 'pino `info` → /dev/null (async destination)',
     'pino-sync': 'pino `info` → /dev/null (sync destination)',
@@ -256,8 +286,10 @@ async function main() {
   for (const l of logs) md += `| ${logLabel[l.variant]} | ${fmt(l.callNs)} ns | ${fmt(l.cpuNsPerCall)} ns |\n`;
 
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(join(RESULTS, 'node-sdk.json'), `${JSON.stringify(result, null, 2)}\n`);
-  writeFileSync(join(RESULTS, 'node-sdk.md'), md);
+  // A run restricted to some frameworks or variants does not replace the full results.
+  const name = onlyVariants || onlyFrameworks || LOG_VARIANTS.length === 0 ? 'node-sdk-partial' : 'node-sdk';
+  writeFileSync(join(RESULTS, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(RESULTS, `${name}.md`), md);
   console.log(md);
 }
 

@@ -5,7 +5,9 @@
  *
  *   node bench/node-sdk/app.mjs <express|fastify> <variant> <sinkUrl> <outboxDir>
  *
- * variant: none | pino-http (async destination) | pino-http-sync | footprint (defaults: outbox
+ * variant: none | pino-http (async destination) | pino-http-sync | fastify-logger (Fastify's own
+ * pino logger, Fastify only) | als (no logger, but each request run in an AsyncLocalStorage
+ * context: what Node 20 charges for the request context alone) | footprint (defaults: outbox
  * on, no gzip to a loopback collector) | footprint-gzip (outbox on, gzip forced) | footprint-memory
  *
  * Prints "listening <port>" when ready; SIGTERM shuts down cleanly (Footprint flushes).
@@ -39,12 +41,15 @@ async function makeLogger() {
 }
 
 const { httpLogger, fp } = await makeLogger();
+const { AsyncLocalStorage } = await import('node:async_hooks');
+const als = variant === 'als' ? new AsyncLocalStorage() : undefined;
 let server;
 
 if (framework === 'express') {
   const { default: express } = await import('express');
   const app = express();
   if (httpLogger) app.use(httpLogger);
+  if (als) app.use((_req, _res, next) => als.run({ id: 1 }, next));
   if (fp) {
     const { footprintMiddleware } = await import('../../packages/node/dist/frameworks/express.js');
     app.use(footprintMiddleware(fp));
@@ -57,13 +62,18 @@ if (framework === 'express') {
   });
 } else {
   const { default: Fastify } = await import('fastify');
-  const app = Fastify({ logger: false });
+  // Fastify's own logger: pino, logging "incoming request" and "request completed" for each request.
+  const app =
+    variant === 'fastify-logger'
+      ? Fastify({ logger: { stream: (await import('pino')).pino.destination({ dest: '/dev/null', sync: false, minLength: 4096 }) } })
+      : Fastify({ logger: false });
   if (httpLogger) {
     app.addHook('onRequest', (req, reply, done) => {
       httpLogger(req.raw, reply.raw);
       done();
     });
   }
+  if (als) app.addHook('onRequest', (_req, _reply, done) => als.run({ id: 1 }, done));
   if (fp) {
     const { footprintPlugin } = await import('../../packages/node/dist/frameworks/fastify.js');
     await app.register(footprintPlugin, { client: fp });
