@@ -85,6 +85,10 @@ export class DiskOutbox implements EventQueue {
   private reader: { seq: number; fh: FileHandle } | undefined;
   private writing: Promise<unknown> = Promise.resolve();
   private syncTimer: NodeJS.Timeout | undefined;
+  /** Saves the delivered position once acknowledgements stop coming for a while. */
+  private cursorTimer: NodeJS.Timeout | undefined;
+  /** Cursor saves run one after another (they share cursor.json.tmp). */
+  private cursorSaving: Promise<void> = Promise.resolve();
   private readBuf: Buffer | undefined;
   /** When the delivered position was last saved (it is saved at most every CURSOR_SAVE_MS while busy). */
   private cursorSavedAt = 0;
@@ -186,6 +190,8 @@ export class DiskOutbox implements EventQueue {
       const sync = this.writing.then(() => (this.closed ? undefined : this.writer.datasync()));
       this.writing = sync.catch(() => {});
     }, FSYNC_INTERVAL_MS);
+    // The bytes are in the page cache already: this timer must not keep the process alive.
+    this.syncTimer.unref();
   }
 
   private async rotate(): Promise<Segment> {
@@ -240,13 +246,36 @@ export class DiskOutbox implements EventQueue {
   }
 
   async ack(batch: QueuedBatch): Promise<void> {
+    // An answer that arrives after close (shutdown ran out of time): the folder is released;
+    // those events are sent again by the next owner and stored once.
+    if (this.closed) return;
     const end = batch.end as BatchEnd;
     this.pendingEvents -= end.events;
     this.pendingBytes -= end.diskBytes;
     this.cursor = { seq: end.seq, offset: end.offset };
     // Saved at once when everything is delivered, else at most every CURSOR_SAVE_MS: a crash
     // in between resends at most that much, which the collector stores once (messageIds).
-    if (this.pendingEvents === 0 || Date.now() - this.cursorSavedAt >= CURSOR_SAVE_MS) await this.settleCursor();
+    if (this.pendingEvents === 0 || Date.now() - this.cursorSavedAt >= CURSOR_SAVE_MS) {
+      await this.saveCursor();
+    } else if (!this.cursorTimer) {
+      // Acknowledgements may stop here (an outage): save this position within CURSOR_SAVE_MS anyway.
+      this.cursorTimer = setTimeout(() => {
+        this.cursorTimer = undefined;
+        if (!this.closed) void this.saveCursor().catch(() => {});
+      }, CURSOR_SAVE_MS);
+      this.cursorTimer.unref();
+    }
+  }
+
+  /** Saves the cursor after any save in progress. */
+  private saveCursor(): Promise<void> {
+    if (this.cursorTimer) {
+      clearTimeout(this.cursorTimer);
+      this.cursorTimer = undefined;
+    }
+    const run = this.cursorSaving.then(() => this.settleCursor());
+    this.cursorSaving = run.catch(() => {});
+    return run;
   }
 
   /** Moves the cursor past fully delivered segments, deletes them, and saves the cursor. */
@@ -319,7 +348,7 @@ export class DiskOutbox implements EventQueue {
     this.closed = true;
     await this.writer.close().catch(() => {});
     await this.reader?.fh.close().catch(() => {});
-    await this.settleCursor().catch(() => {});
+    await this.saveCursor().catch(() => {});
     if (this.pendingEvents === 0) {
       // Everything was delivered: leave an empty folder, with the cursor where the next segment starts.
       const last = this.segments[this.segments.length - 1] as Segment;

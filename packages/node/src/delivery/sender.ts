@@ -11,6 +11,9 @@ import type { EventQueue, QueuedBatch } from './queue.js';
 import { type BackoffConfig, backoffMs, retryAfterMs, verdictOf } from './retry.js';
 import type { HttpTransport, SendResult } from './transport.js';
 
+/** Good batches after which a batch size cut by a 413 doubles again. */
+const GROW_AFTER = 50;
+
 export interface SenderConfig extends BackoffConfig {
   flushAt: number;
   /** Most events in one request (the collector takes 2500). */
@@ -45,6 +48,8 @@ export class Sender {
   private wakeUp: (() => void) | undefined;
   private sleeping: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
   private batchEvents: number;
+  /** Batches delivered since the last 413 or the last growth. */
+  private goodSinceSplit = 0;
   readonly done: Promise<void>;
 
   constructor(
@@ -150,11 +155,18 @@ export class Sender {
       if (verdict === 'delivered') {
         const { count, first } = rejectedOf(r.body);
         if (count > 0) this.drops.report('rejected', `the collector rejected ${count} of ${n} events: ${first ?? ''}`, count);
+        // After a 413 made batches smaller, grow them back while they pass, staying under the
+        // size that was refused; that size is forgotten after GROW_AFTER good batches.
+        if (this.batchEvents < this.config.maxBatchEvents && ++this.goodSinceSplit >= GROW_AFTER) {
+          this.goodSinceSplit = 0;
+          this.batchEvents = Math.min(this.config.maxBatchEvents, this.batchEvents * 2);
+        }
         return this.settle(batch, n - count);
       }
       if (verdict === 'split' && n > 1) {
-        // 413: something on the way takes less than our batch; halve it (for good) and try again.
+        // 413: something on the way takes less than our batch; halve it and try again.
         this.batchEvents = Math.max(1, Math.floor(n / 2));
+        this.goodSinceSplit = 0;
         return;
       }
       if (verdict === 'drop' || verdict === 'split') {

@@ -6,8 +6,8 @@
  * The table has no PRIMARY KEY. DuckDB keeps a key's index in memory: with the collector's
  * 256 MB memory limit, an index on (project_id, id) stopped every commit at about 2.2 million
  * rows, and each automatic checkpoint rewrote it whole. Loading is idempotent by anti-join
- * instead (loadChunkSql): a row is inserted only if no row with its (project_id, id) was
- * received within the dedup window before the chunk's first row. A replayed WAL line has
+ * instead (insertChunkSql): a row is inserted only if no row with its (project_id, id) was
+ * received within the dedup window before it. A replayed WAL line has
  * its original received_at, so it always falls inside that window; a client resending an
  * event falls inside it when the resend comes within the window (24 hours by default).
  */
@@ -38,39 +38,41 @@ const KEY = COLUMNS.filter((c) => c.key).map((c) => `"${c.name}"`);
 /** The scratch table one chunk of WAL lines is staged in before it is inserted. */
 export const CHUNK_TABLE = 'fp_load_chunk';
 
-/**
- * Stages one file of WAL lines in a temporary table, each (project_id, id) once (the row
- * received first wins, as it would have been stored first).
- */
+/** Stages one file of WAL lines in a temporary table, in file order (its rowid). */
 export function stageChunkSql(file: string): string {
   const columns = COLUMNS.map((c) => `"${c.name}": '${DUCK_TYPE[c.type]}'`).join(', ');
   const path = file.replace(/'/g, "''");
   return (
     `CREATE OR REPLACE TEMP TABLE ${CHUNK_TABLE} AS SELECT ${NAMES} FROM read_json('${path}', format = 'newline_delimited', ` +
-    `records = true, columns = {${columns}}, maximum_object_size = 1048576) ` +
-    `QUALIFY row_number() OVER (PARTITION BY ${KEY.join(', ')} ORDER BY "received_at") = 1`
+    `records = true, columns = {${columns}}, maximum_object_size = 1048576)`
   );
 }
 
 /**
  * Where the dedup window of the staged chunk starts: its earliest received_at minus the
- * window, as text DuckDB parses back exactly (null when the chunk is empty).
+ * window, as text DuckDB parses back exactly, and how many rows are staged (the start is
+ * null when no row has a received_at).
  */
 export function dedupSinceSql(windowMs: number): string {
-  return `SELECT (min("received_at") - to_milliseconds(${Math.max(0, Math.floor(windowMs))}))::VARCHAR FROM ${CHUNK_TABLE}`;
+  return `SELECT (min("received_at") - to_milliseconds(${Math.max(0, Math.floor(windowMs))}))::VARCHAR, count(*)::INTEGER FROM ${CHUNK_TABLE}`;
 }
 
 /**
- * Inserts the staged chunk's rows whose (project_id, id) no row received since `since`
- * holds. `since` is a constant, so DuckDB skips the row groups received before it (their
- * min/max), and the anti-join reads only the window's ids.
+ * Inserts the staged rows whose (project_id, id) no stored row received in the window
+ * before them holds, each (project_id, id) of the chunk once: the first in the file, which
+ * is the first received. `since` (the window's start for the chunk's earliest row) is a
+ * constant, so DuckDB skips the row groups received before it (their min/max); the per-row
+ * bound makes the window the same for every row, however the WAL was cut into chunks.
  */
-export function insertChunkSql(since: string): string {
+export function insertChunkSql(since: string, windowMs: number): string {
   const at = since.replace(/'/g, "''");
   const match = KEY.map((k) => `e.${k} = c.${k}`).join(' AND ');
+  const window = Math.max(0, Math.floor(windowMs));
   return (
     `INSERT INTO events (${NAMES}) SELECT ${NAMES} FROM ${CHUNK_TABLE} c ` +
-    `WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e."received_at" >= TIMESTAMP '${at}' AND ${match})`
+    `WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e."received_at" >= TIMESTAMP '${at}' AND ${match} ` +
+    `AND e."received_at" >= c."received_at" - to_milliseconds(${window})) ` +
+    `QUALIFY row_number() OVER (PARTITION BY ${KEY.map((k) => `c.${k}`).join(', ')} ORDER BY c.rowid) = 1`
   );
 }
 

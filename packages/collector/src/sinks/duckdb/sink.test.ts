@@ -42,7 +42,10 @@ sinkContract('DuckDbSink', async () => {
 });
 
 describe('DuckDbSink deduplication window', () => {
-  const withSink = async (windowMs: number, fn: (sink: DuckDbSink, count: (id: string) => Promise<number>) => Promise<void>) => {
+  const withSink = async (
+    windowMs: number,
+    fn: (sink: DuckDbSink, count: (id: string) => Promise<number>, db: DuckDbDatabase) => Promise<void>,
+  ) => {
     const dir = await mkdtemp(join(tmpdir(), 'fp-duck-window-'));
     const db = new DuckDbDatabase({ path: join(dir, 'footprint.duckdb'), memoryLimit: '256MB', threads: 1 });
     const sink = new DuckDbSink(db, join(dir, 'tmp'), windowMs);
@@ -52,7 +55,7 @@ describe('DuckDbSink deduplication window', () => {
         Number((await conn.runAndReadAll('SELECT count(*)::INTEGER FROM events WHERE id = $1', [id])).getRows()[0]?.[0]),
       );
     try {
-      await fn(sink, count);
+      await fn(sink, count, db);
     } finally {
       await sink.close();
       db.close();
@@ -83,6 +86,45 @@ describe('DuckDbSink deduplication window', () => {
       assert.equal(again.inserted, 1);
       assert.equal(await count('r2'), 1);
       assert.equal(await count('n2'), 1);
+    });
+  });
+
+  it('keeps the first copy in the file when copies of an id share a chunk and a received_at', async () => {
+    await withSink(60_000, async (sink, count, db) => {
+      const at = '2026-03-01T10:00:00.000Z';
+      const rows = ['first', 'second', 'third'].map((event) => storedRow('same-time', { received_at: at, event }));
+      const r = await sink.load(lines(...rows), { seq: 1, offset: 1 });
+      assert.equal(r.inserted, 1);
+      assert.equal(await count('same-time'), 1);
+      const store = new DuckDbEventStore(db);
+      const page = await store.listEvents({ limit: 10 });
+      assert.equal(page.events.find((e) => e.id === 'same-time')?.event, 'first');
+    });
+  });
+
+  it('applies the window to each row, whatever else shares its chunk', async () => {
+    await withSink(60_000, async (sink, count) => {
+      await sink.load(lines(storedRow('w1', { received_at: '2026-03-01T10:00:00.000Z' })), { seq: 1, offset: 1 });
+      // One chunk: an early row pulls the chunk's start back, but w1's resend is 2 minutes after its first copy.
+      const r = await sink.load(
+        lines(
+          storedRow('early', { received_at: '2026-03-01T10:00:30.000Z' }),
+          storedRow('w1', { received_at: '2026-03-01T10:02:00.000Z' }),
+        ),
+        { seq: 1, offset: 2 },
+      );
+      assert.equal(r.inserted, 2);
+      assert.equal(await count('w1'), 2);
+    });
+  });
+
+  it('refuses a line without received_at (so the loader sets it aside) and stores nothing of its chunk', async () => {
+    await withSink(60_000, async (sink, count) => {
+      const bare = { ...storedRow('no-time') } as Record<string, unknown>;
+      delete bare.received_at;
+      await assert.rejects(sink.load(Buffer.from(`${JSON.stringify(bare)}\n`), { seq: 1, offset: 1 }));
+      assert.equal(await count('no-time'), 0);
+      assert.deepEqual(await sink.checkpoint(), { seq: 0, offset: 0 });
     });
   });
 

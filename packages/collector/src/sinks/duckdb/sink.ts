@@ -76,12 +76,16 @@ export class DuckDbSink implements Sink {
       await conn.run('BEGIN TRANSACTION');
       try {
         await conn.run(stageChunkSql(file));
-        const since = (await conn.runAndReadAll(dedupSinceSql(this.dedupWindowMs))).getRows()[0]?.[0];
+        const [since, staged] = (await conn.runAndReadAll(dedupSinceSql(this.dedupWindowMs))).getRows()[0] ?? [];
+        if (since === null && Number(staged) > 0) {
+          // Lines without received_at: refused like any unloadable line (the loader sets them aside).
+          throw new Error('a WAL line has no received_at');
+        }
         if (since != null && (typeof since !== 'string' || !TIMESTAMP_TEXT.test(since))) {
           throw new SinkUnavailableError(`the dedup window of a chunk could not be read (got ${String(since).slice(0, 40)})`);
         }
         // A constant, not a subquery: DuckDB then skips the row groups received before it.
-        const inserted = since != null ? Number((await conn.run(insertChunkSql(since))).rowsChanged) : 0;
+        const inserted = since != null ? Number((await conn.run(insertChunkSql(since, this.dedupWindowMs))).rowsChanged) : 0;
         await conn.run(dropChunkSql);
         await this.setCheckpoint(conn, to);
         await conn.run('COMMIT');
