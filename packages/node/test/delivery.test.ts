@@ -211,6 +211,29 @@ describe('delivery to a real collector through a failing proxy', () => {
     await eventsWhere(collector.url, (e) => e.properties?.marker === m, 20);
   });
 
+  it('grows a batch cut by a 413 back after 50 batches have passed', async () => {
+    const m = marker();
+    let tight = true;
+    proxy.decide = (_n, events) => (tight && events.length > 5 ? { status: 413 } : 'pass');
+    const fp = testClient(proxy.url, { flushAt: 20, flushIntervalMs: 60_000 });
+    for (let i = 0; i < 20; i++) fp.log.info('cut', { marker: m, i });
+    assert.equal((await fp.flush()).ok, true);
+    tight = false;
+    // 50 batches of 5 pass: the size may double again.
+    for (let i = 0; i < 250; i++) fp.log.info('cut', { marker: m, i: 20 + i });
+    assert.equal((await fp.flush()).ok, true);
+    for (let i = 0; i < 20; i++) fp.log.info('cut', { marker: m, i: 270 + i });
+    assert.equal((await fp.flush()).ok, true);
+    await fp.shutdown();
+    proxy.decide = () => 'pass';
+    const sizes = sent(m).map((r) => r.events.length);
+    assert.deepEqual(sizes.slice(0, 2), [20, 10], 'cut at 413');
+    const grown = sizes.findIndex((n, i) => i >= 2 && n > 5);
+    assert.equal(grown - 2, 50, `batches of at most 5 until 50 have passed: ${sizes.join(',')}`);
+    assert.equal(sizes[grown], 10, 'then the size doubles');
+    await eventsWhere(collector.url, (e) => e.properties?.marker === m, 290);
+  });
+
   it('delivers every event exactly once through a collector that answers 500 and 429 at random, even after it stored a batch whose answer was lost', async () => {
     const m = marker();
     let seed = 42;
