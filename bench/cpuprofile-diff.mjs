@@ -2,7 +2,9 @@
 /**
  * Compares two V8 .cpuprofile files (from `node --cpu-prof`) per unit of work: the self time
  * of each function divided by how many requests (or events) each run served, largest
- * increase first. Used to see what a middleware adds to an app's requests.
+ * increase first. Used to see what a middleware adds to an app's requests. Each profile also
+ * holds the process's start and warm-up, which are divided by the measured requests too:
+ * module loading shows up as a small cost per request (`wrapSafe`, `compileSourceTextModule`).
  *
  * Usage: node bench/cpuprofile-diff.mjs <before.cpuprofile> <requests> <after.cpuprofile> <requests> [rows]
  *

@@ -8,9 +8,9 @@
  * files like the loader's, received 1 ms apart per batch of 100. Each variant loads in its own process, so
  * its CPU time and peak RSS are its own.
  *
- * The table can be filled first with `prefill` rows received `age` hours before the load
- * (fresh UUID ids): older than the 24-hour dedup window they cost the anti-join nothing
- * (DuckDB skips their row groups), inside it they are read by every chunk.
+ * The table can be filled first with `prefill` rows (fresh UUID ids) received evenly over
+ * the `age` hours before the load: rows older than the dedup window cost the anti-join
+ * nothing (DuckDB skips their row groups); rows inside it are read by every chunk.
  *
  * Usage: node bench/duckdb-load.mjs [events=200000] [threads] [prefill=0] [age-hours=48]
  * (needs `npm run build`). DuckDB threads and memory limit default to the collector's own
@@ -52,11 +52,12 @@ async function load(dir, dedup) {
   await sink.open();
   const conn = await db.connect();
   if (prefill > 0) {
-    // Rows received `ageHours` before the load, one per 10 ms, with fresh ids.
+    // Rows with fresh ids, received evenly over the `ageHours` before the load.
+    const stepUs = Math.max(1, Math.floor((ageHours * 3600e6) / prefill));
     await conn.run(
       `INSERT INTO events (project_id, id, type, event, timestamp, received_at, is_bot, anonymous_id, path) ` +
         `SELECT 'default', uuid()::VARCHAR, 'track', 'Prefilled', t, t, false, 'a' || (i % 5000), '/p/' || (i % 100) ` +
-        `FROM (SELECT i, TIMESTAMP '${new Date(START - ageHours * 3600_000).toISOString().replace('T', ' ').replace('Z', '')}' + to_milliseconds(i * 10) AS t FROM range(${prefill}) r(i))`,
+        `FROM (SELECT i, TIMESTAMP '${new Date(START - ageHours * 3600_000).toISOString().replace('T', ' ').replace('Z', '')}' + to_microseconds(i * ${stepUs}) AS t FROM range(${prefill}) r(i))`,
     );
     await conn.run('CHECKPOINT');
   }
