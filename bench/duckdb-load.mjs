@@ -22,7 +22,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../packages/collector/dist/config.js';
 import { DuckDbDatabase } from '../packages/collector/dist/sinks/duckdb/database.js';
-import { stageChunkSql } from '../packages/collector/dist/sinks/duckdb/schema.js';
+import { idHashSql, stageChunkSql } from '../packages/collector/dist/sinks/duckdb/schema.js';
 import { DuckDbSink } from '../packages/collector/dist/sinks/duckdb/sink.js';
 import { ingestEvents } from '../packages/collector/dist/transforms/ingest.js';
 import { batchBodies } from './payload.mjs';
@@ -55,9 +55,9 @@ async function load(dir, dedup) {
     // Rows with fresh ids, received evenly over the `ageHours` before the load.
     const stepUs = Math.max(1, Math.floor((ageHours * 3600e6) / prefill));
     await conn.run(
-      `INSERT INTO events (project_id, id, type, event, timestamp, received_at, is_bot, anonymous_id, path) ` +
-        `SELECT 'default', uuid()::VARCHAR, 'track', 'Prefilled', t, t, false, 'a' || (i % 5000), '/p/' || (i % 100) ` +
-        `FROM (SELECT i, TIMESTAMP '${new Date(START - ageHours * 3600_000).toISOString().replace('T', ' ').replace('Z', '')}' + to_microseconds(i * ${stepUs}) AS t FROM range(${prefill}) r(i))`,
+      `INSERT INTO events (project_id, id, type, event, timestamp, received_at, is_bot, anonymous_id, path, id_hash) ` +
+        `SELECT project_id, id, 'track', 'Prefilled', t, t, false, 'a' || (i % 5000), '/p/' || (i % 100), ${idHashSql()} ` +
+        `FROM (SELECT i, 'default' AS project_id, uuid()::VARCHAR AS id, TIMESTAMP '${new Date(START - ageHours * 3600_000).toISOString().replace('T', ' ').replace('Z', '')}' + to_microseconds(i * ${stepUs}) AS t FROM range(${prefill}) r(i))`,
     );
     await conn.run('CHECKPOINT');
   }

@@ -11,7 +11,7 @@ import { dirname } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { syncDir } from '../../wal/segments.js';
 import { SinkUnavailableError } from '../sink.js';
-import { createEventsTableSql, dropPrimaryKeySql, hasPrimaryKeySql } from './schema.js';
+import { addIdHashSql, createEventsTableSql, dropPrimaryKeySql, hasIdHashSql, hasPrimaryKeySql } from './schema.js';
 
 export interface DuckDbOptions {
   path: string;
@@ -70,11 +70,14 @@ export class DuckDbDatabase {
     const conn = await instance.connect();
     try {
       await conn.run(createEventsTableSql());
-      // Files made before loading deduplicated without a key: drop the key (its index outgrows memory).
-      if (Number((await conn.runAndReadAll(hasPrimaryKeySql)).getRows()[0]?.[0]) > 0) {
+      // Files made by earlier versions: drop the key (its index outgrows memory), add id_hash.
+      const count = async (sql: string) => Number((await conn.runAndReadAll(sql)).getRows()[0]?.[0]);
+      const migration =
+        (await count(hasPrimaryKeySql)) > 0 ? dropPrimaryKeySql() : (await count(hasIdHashSql)) === 0 ? addIdHashSql() : undefined;
+      if (migration) {
         await conn.run('BEGIN TRANSACTION');
         try {
-          await conn.run(dropPrimaryKeySql());
+          await conn.run(migration);
           await conn.run('COMMIT');
         } catch (err) {
           await conn.run('ROLLBACK').catch(() => undefined);

@@ -24,7 +24,20 @@ const DUCK_TYPE: Record<LogicalType, string> = {
 
 export const CHECKPOINT_TABLE = 'footprint_loader_checkpoint';
 
-const columnsDdl = (): string => COLUMNS.map((c) => `  "${c.name}" ${DUCK_TYPE[c.type]}${c.notNull ? ' NOT NULL' : ''}`).join(',\n');
+/**
+ * The 64-bit digest of (project_id, id) that the loader's first dedup pass compares (it is
+ * a column of `events`, not of the WAL line). MD5, so the value never changes with the
+ * DuckDB version; the project id's length keeps ("a:b", "c") apart from ("a", "b:c"). Equal
+ * digests only send a chunk to the exact comparison of the ids, so a collision costs time,
+ * never an event.
+ */
+export function idHashSql(alias = ''): string {
+  const p = alias ? `${alias}.` : '';
+  return `md5_number_lower(length(${p}"project_id")::VARCHAR || ':' || ${p}"project_id" || ${p}"id")`;
+}
+
+const columnsDdl = (): string =>
+  `${COLUMNS.map((c) => `  "${c.name}" ${DUCK_TYPE[c.type]}${c.notNull ? ' NOT NULL' : ''}`).join(',\n')},\n  "id_hash" UBIGINT`;
 
 export function createEventsTableSql(): string {
   return `CREATE TABLE IF NOT EXISTS events (\n${columnsDdl()}\n);
@@ -38,12 +51,12 @@ const KEY = COLUMNS.filter((c) => c.key).map((c) => `"${c.name}"`);
 /** The scratch table one chunk of WAL lines is staged in before it is inserted. */
 export const CHUNK_TABLE = 'fp_load_chunk';
 
-/** Stages one file of WAL lines in a temporary table, in file order (its rowid). */
+/** Stages one file of WAL lines in a temporary table, in file order (its rowid), with each row's id_hash. */
 export function stageChunkSql(file: string): string {
   const columns = COLUMNS.map((c) => `"${c.name}": '${DUCK_TYPE[c.type]}'`).join(', ');
   const path = file.replace(/'/g, "''");
   return (
-    `CREATE OR REPLACE TEMP TABLE ${CHUNK_TABLE} AS SELECT ${NAMES} FROM read_json('${path}', format = 'newline_delimited', ` +
+    `CREATE OR REPLACE TEMP TABLE ${CHUNK_TABLE} AS SELECT ${NAMES}, ${idHashSql()} AS "id_hash" FROM read_json('${path}', format = 'newline_delimited', ` +
     `records = true, columns = {${columns}}, maximum_object_size = 1048576)`
   );
 }
@@ -58,25 +71,51 @@ export function dedupSinceSql(windowMs: number): string {
 }
 
 /**
- * Inserts the staged rows whose (project_id, id) no stored row received in the window
- * before them holds, each (project_id, id) of the chunk once: the first in the file, which
- * is the first received. `since` (the window's start for the chunk's earliest row) is a
- * constant, so DuckDB skips the row groups received before it (their min/max); the per-row
- * bound makes the window the same for every row, however the WAL was cut into chunks.
+ * The first dedup pass: how many rows received since `since` have the id_hash of a staged
+ * row (and a checksum of that count). It reads two fixed-width columns of the window, a third of what comparing the ids
+ * themselves costs; nearly always the answer is 0 and the chunk is inserted without the
+ * exact comparison.
  */
-export function insertChunkSql(since: string, windowMs: number): string {
+export function windowMatchesSql(since: string): string {
+  const at = since.replace(/'/g, "''");
+  return (
+    `SELECT count(*)::BIGINT, (count(*) * 1000003 + 17)::BIGINT FROM events e ` +
+    `WHERE e."received_at" >= TIMESTAMP '${at}' AND e."id_hash" IN (SELECT "id_hash" FROM ${CHUNK_TABLE})`
+  );
+}
+
+/**
+ * Inserts the staged rows, each (project_id, id) of the chunk once: the first in the file,
+ * which is the first received. With `exact`, only the rows whose (project_id, id) no stored
+ * row received in the window before them holds: `since` (the window's start for the chunk's
+ * earliest row) is a constant, so DuckDB skips the row groups received before it (their
+ * min/max); the per-row bound makes the window the same for every row, however the WAL was
+ * cut into chunks.
+ */
+export function insertChunkSql(since: string, windowMs: number, exact = true): string {
   const at = since.replace(/'/g, "''");
   const match = KEY.map((k) => `e.${k} = c.${k}`).join(' AND ');
   const window = Math.max(0, Math.floor(windowMs));
+  const notStored = exact
+    ? `WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e."received_at" >= TIMESTAMP '${at}' AND ${match} ` +
+      `AND e."received_at" >= c."received_at" - to_milliseconds(${window})) `
+    : '';
   return (
-    `INSERT INTO events (${NAMES}) SELECT ${NAMES} FROM ${CHUNK_TABLE} c ` +
-    `WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e."received_at" >= TIMESTAMP '${at}' AND ${match} ` +
-    `AND e."received_at" >= c."received_at" - to_milliseconds(${window})) ` +
+    `INSERT INTO events (${NAMES}, "id_hash") SELECT ${NAMES}, "id_hash" FROM ${CHUNK_TABLE} c ${notStored}` +
     `QUALIFY row_number() OVER (PARTITION BY ${KEY.map((k) => `c.${k}`).join(', ')} ORDER BY c.rowid) = 1`
   );
 }
 
 export const dropChunkSql = `DROP TABLE IF EXISTS ${CHUNK_TABLE}`;
+
+/** 1 when `events` has its id_hash column (files made by earlier versions do not). */
+export const hasIdHashSql = `SELECT count(*)::INTEGER FROM duckdb_columns() WHERE table_name = 'events' AND column_name = 'id_hash'`;
+
+/** Adds and fills id_hash (run it in one transaction). */
+export function addIdHashSql(): string {
+  return `ALTER TABLE events ADD COLUMN "id_hash" UBIGINT;
+UPDATE events SET "id_hash" = ${idHashSql()};`;
+}
 
 /** True when `events` was created with a primary key (by an earlier version). */
 export const hasPrimaryKeySql = `SELECT count(*)::INTEGER FROM duckdb_constraints() WHERE table_name = 'events' AND constraint_type = 'PRIMARY KEY'`;
@@ -84,7 +123,7 @@ export const hasPrimaryKeySql = `SELECT count(*)::INTEGER FROM duckdb_constraint
 /** Rebuilds `events` without its primary key, rows in the same order (run it in one transaction). */
 export function dropPrimaryKeySql(): string {
   return `CREATE TABLE events_unkeyed (\n${columnsDdl()}\n);
-INSERT INTO events_unkeyed SELECT ${NAMES} FROM events;
+INSERT INTO events_unkeyed SELECT ${NAMES}, ${idHashSql()} FROM events;
 DROP TABLE events;
 ALTER TABLE events_unkeyed RENAME TO events;`;
 }

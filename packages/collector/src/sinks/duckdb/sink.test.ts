@@ -7,7 +7,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { lines, sinkContract, storedRow } from '../../../test/support/sink-contract.js';
 import { DuckDbDatabase } from './database.js';
 import { DuckDbEventStore } from './event-store.js';
-import { createEventsTableSql, hasPrimaryKeySql } from './schema.js';
+import { createEventsTableSql, hasIdHashSql, hasPrimaryKeySql } from './schema.js';
 import { DuckDbSink } from './sink.js';
 
 sinkContract('DuckDbSink', async () => {
@@ -137,6 +137,39 @@ describe('DuckDbSink deduplication window', () => {
   });
 });
 
+describe('DuckDbDatabase opening a file made without id_hash', () => {
+  it('adds and fills id_hash, so a resend of a row stored before is still recognised', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fp-duck-idhash-'));
+    const path = join(dir, 'footprint.duckdb');
+    try {
+      const legacy = await DuckDBInstance.create(path);
+      const conn = await legacy.connect();
+      await conn.run(createEventsTableSql().replace(/,\n {2}"id_hash" UBIGINT\n\);/, '\n);'));
+      await conn.run(
+        `INSERT INTO events (project_id, id, type, timestamp, received_at, is_bot) VALUES ('default', 'old', 'track', now()::TIMESTAMP, TIMESTAMP '2026-03-01 10:00:00', false)`,
+      );
+      const columns = await conn.runAndReadAll(hasIdHashSql);
+      assert.equal(Number(columns.getRows()[0]?.[0]), 0, 'the legacy table has no id_hash');
+      conn.closeSync();
+      legacy.closeSync();
+
+      const db = new DuckDbDatabase({ path, memoryLimit: '256MB', threads: 1 });
+      const sink = new DuckDbSink(db, join(dir, 'tmp'));
+      await sink.open();
+      const r = await sink.load(lines(storedRow('old', { received_at: '2026-03-01T10:00:05.000Z' })), { seq: 1, offset: 1 });
+      assert.equal(r.inserted, 0, 'the resend matches the old row through its filled id_hash');
+      const nulls = await db.use(async (c) =>
+        Number((await c.runAndReadAll('SELECT count(*) FROM events WHERE id_hash IS NULL')).getRows()[0]?.[0]),
+      );
+      assert.equal(nulls, 0);
+      await sink.close();
+      db.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('DuckDbDatabase opening a file made with a primary key on events', () => {
   it('drops the key, keeps every row and its order, and loads on with deduplication', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fp-duck-migrate-'));
@@ -145,7 +178,7 @@ describe('DuckDbDatabase opening a file made with a primary key on events', () =
       // The table as earlier versions created it.
       const legacy = await DuckDBInstance.create(path);
       const conn = await legacy.connect();
-      await conn.run(createEventsTableSql().replace(/\n\);/, ',\n  PRIMARY KEY ("project_id", "id")\n);'));
+      await conn.run(createEventsTableSql().replace(/,\n {2}"id_hash" UBIGINT\n\);/, ',\n  PRIMARY KEY ("project_id", "id")\n);'));
       for (const id of ['k1', 'k2', 'k3']) {
         await conn.run(
           `INSERT INTO events (project_id, id, type, timestamp, received_at, is_bot) VALUES ('default', $1, 'track', now()::TIMESTAMP, TIMESTAMP '2026-03-01 10:00:00', false)`,
