@@ -88,7 +88,7 @@ async function load(dir, dedup) {
   await sink.close();
   db.close();
   const cpuS = (cpu.user + cpu.system) / 1e6;
-  const name = dedup ? "the collector's sink (dedup by anti-join in the window)" : 'plain INSERT, no deduplication';
+  const name = dedup ? "the collector's sink (deduplication in the window)" : 'plain INSERT, no deduplication';
   console.log(
     `| ${name} | ${prefill.toLocaleString('en-US')}${prefill ? ` (${ageHours} h before)` : ''} | ${rows.toLocaleString('en-US')} | ${secs.toFixed(2)} s | ${Math.round(rows / secs).toLocaleString('en-US')} | ` +
       `${((cpuS * 1e6) / rows).toFixed(0)} µs | ${perChunk[0].toFixed(2)} s / ${perChunk.at(-1).toFixed(2)} s | ${peakRssMb().toFixed(0)} MB (${rssBefore.toFixed(0)} before) |`,

@@ -6,10 +6,13 @@
  * The table has no PRIMARY KEY. DuckDB keeps a key's index in memory: with the collector's
  * 256 MB memory limit, an index on (project_id, id) stopped every commit at about 2.2 million
  * rows, and each automatic checkpoint rewrote it whole. Loading is idempotent by anti-join
- * instead (insertChunkSql): a row is inserted only if no row with its (project_id, id) was
- * received within the dedup window before it. A replayed WAL line has
- * its original received_at, so it always falls inside that window; a client resending an
- * event falls inside it when the resend comes within the window (24 hours by default).
+ * instead: a row is inserted only if no row with its (project_id, id) was received within
+ * the dedup window before it. A first pass compares 64-bit digests of the ids over the
+ * window (windowMatchesSql, `id_hash`, a column of the table but not of the WAL line); the
+ * ids themselves are compared only when a digest matches (insertChunkSql). A replayed WAL
+ * line has its original received_at, so it always falls inside that window; a client
+ * resending an event falls inside it when the resend comes within the window (24 hours by
+ * default).
  */
 import { COLUMNS, type LogicalType } from '../../model/columns.js';
 
