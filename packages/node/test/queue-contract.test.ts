@@ -102,6 +102,29 @@ describe('DiskOutbox across restarts', () => {
     assert.equal(left.length, 0, 'delivered segments are deleted');
   });
 
+  it('saves the delivered position within a second of the last acknowledgement, even when no more come', async () => {
+    const dir = await tempDir('fp-outbox-');
+    dirs.push(dir);
+    const q = await outboxAt(dir, 1024 * 1024, 1024 * 1024);
+    await q.append(taken(Array.from({ length: 300 }, (_, i) => line(i, 20))));
+    const first = await q.next(100, 1 << 20);
+    await q.ack(first as NonNullable<typeof first>);
+    const savedFirst = JSON.parse(await readFile(join(dir, 'cursor.json'), 'utf8'));
+    const second = await q.next(100, 1 << 20);
+    await q.ack(second as NonNullable<typeof second>);
+    // Right after the second acknowledgement the saved position is still the first one...
+    assert.deepEqual(JSON.parse(await readFile(join(dir, 'cursor.json'), 'utf8')), savedFirst);
+    // ...and a little over a second later it is the second one, with nothing else happening.
+    await new Promise((r) => setTimeout(r, 1_400));
+    const savedLater = JSON.parse(await readFile(join(dir, 'cursor.json'), 'utf8'));
+    assert.equal(savedLater.seq, savedFirst.seq);
+    assert.ok(savedLater.offset > savedFirst.offset, `${JSON.stringify(savedLater)} is past ${JSON.stringify(savedFirst)}`);
+    await q.close();
+    const reopened = await outboxAt(dir);
+    assert.equal(reopened.recovered, 100);
+    await reopened.close();
+  });
+
   it('cuts a line torn by a crash and delivers the complete events before it', async () => {
     const dir = await tempDir('fp-outbox-');
     dirs.push(dir);
