@@ -19,7 +19,10 @@
  * | FOOTPRINT_CONFIG              | ./footprint.config.json (if present) |
  */
 import { resolve } from 'node:path';
+import { DEFAULT_DEDUP_WINDOW_MS } from './sinks/duckdb/sink.js';
 import { WAL_DEFAULTS } from './wal/writer.js';
+
+const HOUR_MS = 3_600_000;
 
 export interface Config {
   port: number;
@@ -90,7 +93,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     duckdbMemory: memory,
     // One thread by default: the other core serves HTTP; loading keeps up in the background.
     duckdbThreads: int(env, 'FOOTPRINT_DUCKDB_THREADS', 1, 1, 256),
-    dedupWindowMs: int(env, 'FOOTPRINT_DEDUP_HOURS', 24, 0, 24 * 366) * 3600 * 1000,
+    dedupWindowMs: int(env, 'FOOTPRINT_DEDUP_HOURS', DEFAULT_DEDUP_WINDOW_MS / HOUR_MS, 0, 24 * 366) * HOUR_MS,
     configFile: env.FOOTPRINT_CONFIG || undefined,
   };
 }

@@ -20,6 +20,19 @@ import { formatRetention, retentionCommand } from './retention.js';
 
 const program = new Command('footprint').description('Footprint: product analytics and backend events that lose nothing');
 
+/** What every offline command starts from: the configuration (with --data-dir), a quieter logger, the database options. */
+function offline(dataDir: string | undefined) {
+  const config = loadConfig({ ...process.env, FOOTPRINT_DATA_DIR: dataDir ?? process.env.FOOTPRINT_DATA_DIR });
+  const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+  const database = {
+    dataDir: config.dataDir,
+    memoryLimit: config.duckdbMemory,
+    threads: config.duckdbThreads,
+    dedupWindowMs: config.dedupWindowMs,
+  };
+  return { config, log, database };
+}
+
 function fail(err: unknown): never {
   const message =
     err instanceof ConfigError || err instanceof SettingsError ? err.message : err instanceof Error ? err.message : String(err);
@@ -67,14 +80,10 @@ program
   .addOption(new Option('--data-dir <dir>', 'data folder').env('FOOTPRINT_DATA_DIR'))
   .option('--no-progress', 'do not draw a progress bar')
   .action(async (opts: { dataDir?: string; progress: boolean }) => {
-    const config = loadConfig({ ...process.env, FOOTPRINT_DATA_DIR: opts.dataDir ?? process.env.FOOTPRINT_DATA_DIR });
-    const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+    const { config, log, database } = offline(opts.dataDir);
     const report = await replay(
       {
-        dataDir: config.dataDir,
-        memoryLimit: config.duckdbMemory,
-        threads: config.duckdbThreads,
-        dedupWindowMs: config.dedupWindowMs,
+        ...database,
         progress: opts.progress && process.stderr.isTTY,
         settings: await loadSettings(config.configFile),
       },
@@ -94,14 +103,11 @@ program
   .option('--dry-run', 'only show what would be deleted, per project and type, and which WAL segments would go')
   .option('--no-progress', 'do not draw a progress bar')
   .action(async (opts: { dataDir?: string; dryRun?: boolean; progress: boolean }) => {
-    const config = loadConfig({ ...process.env, FOOTPRINT_DATA_DIR: opts.dataDir ?? process.env.FOOTPRINT_DATA_DIR });
-    const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+    const { config, log, database } = offline(opts.dataDir);
     const settings = await loadSettings(config.configFile);
     const report = await retentionCommand(
       {
-        dataDir: config.dataDir,
-        memoryLimit: config.duckdbMemory,
-        threads: config.duckdbThreads,
+        ...database,
         settings,
         dryRun: opts.dryRun === true,
         progress: opts.progress && process.stderr.isTTY,
@@ -133,15 +139,11 @@ program
     } catch (err) {
       return fail(err);
     }
-    const config = loadConfig({ ...process.env, FOOTPRINT_DATA_DIR: opts.dataDir ?? process.env.FOOTPRINT_DATA_DIR });
-    const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+    const { config, log, database } = offline(opts.dataDir);
     const settings = await loadSettings(config.configFile);
     const report = await eraseCommand(
       {
-        dataDir: config.dataDir,
-        memoryLimit: config.duckdbMemory,
-        threads: config.duckdbThreads,
-        dedupWindowMs: config.dedupWindowMs,
+        ...database,
         walSegmentBytes: config.walSegmentBytes,
         walSegmentAgeMs: config.walSegmentAgeMs,
         settings,

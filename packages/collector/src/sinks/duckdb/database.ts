@@ -87,7 +87,11 @@ export class DuckDbDatabase {
     } catch (err) {
       conn.closeSync();
       instance.closeSync();
-      throw new SinkUnavailableError(`cannot prepare the tables of ${this.opts.path}: ${(err as Error).message}`, { cause: err });
+      throw new SinkUnavailableError(
+        `cannot prepare the tables of ${this.opts.path}: ${(err as Error).message}. Events stay in the WAL and loading is retried; ` +
+          'if this persists, stop the collector, move the file aside and run `footprint replay` to rebuild it from the WAL',
+        { cause: err },
+      );
     }
     conn.closeSync();
     this.instance = instance;

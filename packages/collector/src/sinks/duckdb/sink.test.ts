@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { lines, sinkContract, storedRow } from '../../../test/support/sink-contract.js';
 import { DuckDbDatabase } from './database.js';
 import { DuckDbEventStore } from './event-store.js';
@@ -137,79 +137,86 @@ describe('DuckDbSink deduplication window', () => {
   });
 });
 
-describe('DuckDbDatabase opening a file made without id_hash', () => {
-  it('adds and fills id_hash, so a resend of a row stored before is still recognised', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'fp-duck-idhash-'));
-    const path = join(dir, 'footprint.duckdb');
-    try {
-      const legacy = await DuckDBInstance.create(path);
-      const conn = await legacy.connect();
-      await conn.run(createEventsTableSql().replace(/,\n {2}"id_hash" UBIGINT\n\);/, '\n);'));
+/**
+ * A database file as an earlier version left it: `ddl` for events, `ids` stored with one
+ * received_at. Then `fn` gets the file opened by this version (the migration runs on open).
+ */
+async function withLegacyFile(
+  ddl: string,
+  ids: string[],
+  check: (legacy: DuckDBConnection) => Promise<void>,
+  fn: (sink: DuckDbSink, db: DuckDbDatabase) => Promise<void>,
+): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'fp-duck-legacy-'));
+  const path = join(dir, 'footprint.duckdb');
+  try {
+    const legacy = await DuckDBInstance.create(path);
+    const conn = await legacy.connect();
+    await conn.run(ddl);
+    for (const id of ids) {
       await conn.run(
-        `INSERT INTO events (project_id, id, type, timestamp, received_at, is_bot) VALUES ('default', 'old', 'track', now()::TIMESTAMP, TIMESTAMP '2026-03-01 10:00:00', false)`,
+        `INSERT INTO events (project_id, id, type, timestamp, received_at, is_bot) VALUES ('default', $1, 'track', now()::TIMESTAMP, TIMESTAMP '2026-03-01 10:00:00', false)`,
+        [id],
       );
-      const columns = await conn.runAndReadAll(hasIdHashSql);
-      assert.equal(Number(columns.getRows()[0]?.[0]), 0, 'the legacy table has no id_hash');
-      conn.closeSync();
-      legacy.closeSync();
+    }
+    await check(conn);
+    conn.closeSync();
+    legacy.closeSync();
 
-      const db = new DuckDbDatabase({ path, memoryLimit: '256MB', threads: 1 });
-      const sink = new DuckDbSink(db, join(dir, 'tmp'));
-      await sink.open();
-      const r = await sink.load(lines(storedRow('old', { received_at: '2026-03-01T10:00:05.000Z' })), { seq: 1, offset: 1 });
-      assert.equal(r.inserted, 0, 'the resend matches the old row through its filled id_hash');
-      const nulls = await db.use(async (c) =>
-        Number((await c.runAndReadAll('SELECT count(*) FROM events WHERE id_hash IS NULL')).getRows()[0]?.[0]),
-      );
-      assert.equal(nulls, 0);
+    const db = new DuckDbDatabase({ path, memoryLimit: '256MB', threads: 1 });
+    const sink = new DuckDbSink(db, join(dir, 'tmp'));
+    await sink.open();
+    try {
+      await fn(sink, db);
+    } finally {
       await sink.close();
       db.close();
-    } finally {
-      await rm(dir, { recursive: true, force: true });
     }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const countOf = async (conn: DuckDBConnection, sql: string): Promise<number> => Number((await conn.runAndReadAll(sql)).getRows()[0]?.[0]);
+/** The events table without the id_hash column, as files made before it have it. */
+const withoutIdHash = (tail: string): string => createEventsTableSql().replace(/,\n {2}"id_hash" UBIGINT\n\);/, tail);
+
+describe('DuckDbDatabase opening a file made without id_hash', () => {
+  it('adds and fills id_hash, so a resend of a row stored before is still recognised', async () => {
+    await withLegacyFile(
+      withoutIdHash('\n);'),
+      ['old'],
+      async (legacy) => assert.equal(await countOf(legacy, hasIdHashSql), 0, 'the legacy table has no id_hash'),
+      async (sink, db) => {
+        const r = await sink.load(lines(storedRow('old', { received_at: '2026-03-01T10:00:05.000Z' })), { seq: 1, offset: 1 });
+        assert.equal(r.inserted, 0, 'the resend matches the old row through its filled id_hash');
+        assert.equal(await db.use((c) => countOf(c, 'SELECT count(*) FROM events WHERE id_hash IS NULL')), 0);
+      },
+    );
   });
 });
 
 describe('DuckDbDatabase opening a file made with a primary key on events', () => {
   it('drops the key, keeps every row and its order, and loads on with deduplication', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'fp-duck-migrate-'));
-    const path = join(dir, 'footprint.duckdb');
-    try {
-      // The table as earlier versions created it.
-      const legacy = await DuckDBInstance.create(path);
-      const conn = await legacy.connect();
-      await conn.run(createEventsTableSql().replace(/,\n {2}"id_hash" UBIGINT\n\);/, ',\n  PRIMARY KEY ("project_id", "id")\n);'));
-      for (const id of ['k1', 'k2', 'k3']) {
-        await conn.run(
-          `INSERT INTO events (project_id, id, type, timestamp, received_at, is_bot) VALUES ('default', $1, 'track', now()::TIMESTAMP, TIMESTAMP '2026-03-01 10:00:00', false)`,
-          [id],
-        );
-      }
-      const before = await conn.runAndReadAll(hasPrimaryKeySql);
-      assert.equal(Number(before.getRows()[0]?.[0]), 1, 'the legacy table has its key');
-      conn.closeSync();
-      legacy.closeSync();
-
-      const db = new DuckDbDatabase({ path, memoryLimit: '256MB', threads: 1 });
-      const sink = new DuckDbSink(db, join(dir, 'tmp'));
-      await sink.open();
-      const r = await sink.load(lines(storedRow('k2', { received_at: '2026-03-01T10:00:05.000Z' }), storedRow('k4')), {
-        seq: 1,
-        offset: 1,
-      });
-      assert.equal(r.inserted, 1, 'k2 is a duplicate, k4 is new');
-      const rows = await db.use(async (c) => ({
-        ids: (await c.runAndReadAll('SELECT id FROM events')).getRows().map((x) => x[0]),
-        keys: Number((await c.runAndReadAll(hasPrimaryKeySql)).getRows()[0]?.[0]),
-        notNull: (await c.runAndReadAll(`SELECT "notnull" FROM pragma_table_info('events') WHERE name = 'project_id'`)).getRows()[0]?.[0],
-      }));
-      assert.deepEqual(rows.ids, ['k1', 'k2', 'k3', 'k4']);
-      assert.equal(rows.keys, 0);
-      assert.equal(rows.notNull, true, 'NOT NULL columns stay NOT NULL');
-      await sink.close();
-      db.close();
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    await withLegacyFile(
+      withoutIdHash(',\n  PRIMARY KEY ("project_id", "id")\n);'),
+      ['k1', 'k2', 'k3'],
+      async (legacy) => assert.equal(await countOf(legacy, hasPrimaryKeySql), 1, 'the legacy table has its key'),
+      async (sink, db) => {
+        const r = await sink.load(lines(storedRow('k2', { received_at: '2026-03-01T10:00:05.000Z' }), storedRow('k4')), {
+          seq: 1,
+          offset: 1,
+        });
+        assert.equal(r.inserted, 1, 'k2 is a duplicate, k4 is new');
+        const rows = await db.use(async (c) => ({
+          ids: (await c.runAndReadAll('SELECT id FROM events')).getRows().map((x) => x[0]),
+          keys: await countOf(c, hasPrimaryKeySql),
+          notNull: (await c.runAndReadAll(`SELECT "notnull" FROM pragma_table_info('events') WHERE name = 'project_id'`)).getRows()[0]?.[0],
+        }));
+        assert.deepEqual(rows.ids, ['k1', 'k2', 'k3', 'k4']);
+        assert.equal(rows.keys, 0);
+        assert.equal(rows.notNull, true, 'NOT NULL columns stay NOT NULL');
+      },
+    );
   });
 });
