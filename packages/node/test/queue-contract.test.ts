@@ -1,14 +1,19 @@
 /**
  * The EventQueue contract, run by both implementations (MemoryQueue, DiskOutbox), then what
  * only the disk outbox promises: what was acknowledged stays acknowledged across a reopen,
- * a torn tail is cut, and a folder is never shared.
+ * a torn tail is cut, a folder is never shared (not even by processes starting together),
+ * and a write that fails halfway or a segment that cannot be opened leaves the outbox whole.
  */
 import assert from 'node:assert/strict';
-import { appendFile, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFile, type FileHandle, mkdir, open, readdir, readFile, rmdir, stat, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { LineBlocks } from '../src/delivery/line-blocks.js';
 import { DiskOutbox } from '../src/delivery/outbox.js';
+import { LOCK_STALE_MS } from '../src/delivery/outbox-files.js';
 import { type EventQueue, MemoryQueue, type QueuedBatch } from '../src/delivery/queue.js';
 import { removeDir, tempDir } from './support/harness.js';
 
@@ -21,6 +26,13 @@ const taken = (lines: string[]) => {
 };
 const ids = (batch: QueuedBatch | undefined): string[] => (batch ? JSON.parse(`[${batch.payload}]`).map((e: any) => e.messageId) : []);
 const idsOf = (lines: string[]) => lines.map((l) => JSON.parse(l).messageId);
+
+const CLAIM_APP = fileURLToPath(new URL('./fixtures/claim-app.ts', import.meta.url));
+
+/** The pid of a process that has ended. */
+async function deadPid(): Promise<number> {
+  return spawnSync(process.execPath, ['-e', '0']).pid as number;
+}
 
 const dirs: string[] = [];
 after(async () => {
@@ -166,7 +178,7 @@ describe('DiskOutbox across restarts', () => {
     const b = await outboxAt(dir);
     assert.equal(a.dir, dir);
     assert.equal(b.dir, `${dir}.1`);
-    assert.equal((await readFile(join(dir, 'lock'), 'utf8')).trim(), String(process.pid));
+    assert.equal(JSON.parse(await readFile(join(dir, 'lock'), 'utf8')).pid, process.pid);
     await a.close();
     await b.close();
   });
@@ -177,6 +189,130 @@ describe('DiskOutbox across restarts', () => {
     await writeFile(join(dir, 'lock'), '2147483646');
     const q = await outboxAt(dir);
     assert.equal(q.dir, dir);
+    await q.close();
+  });
+});
+
+describe('DiskOutbox folder locks', () => {
+  /** Processes that open `dir` at the same moment; answers the folder each got, and a way to end them. */
+  async function race(dir: string, n: number): Promise<{ got: string[]; end: () => Promise<void> }> {
+    const startAt = String(Date.now() + 3000);
+    const procs = Array.from({ length: n }, () =>
+      spawn(process.execPath, ['--import', 'tsx', CLAIM_APP, dir, startAt], { stdio: ['pipe', 'pipe', 'inherit'] }),
+    );
+    const got = await Promise.all(
+      procs.map(
+        (p) =>
+          new Promise<string>((resolve, reject) => {
+            let out = '';
+            p.stdout?.on('data', (c: Buffer) => {
+              out += c.toString();
+              if (out.includes('\n')) resolve(out.trim());
+            });
+            p.once('exit', (code) => reject(new Error(`a claiming process ended with ${code} before claiming`)));
+          }),
+      ),
+    );
+    const end = async () => {
+      await Promise.all(
+        procs.map((p) => {
+          const exited = new Promise((r) => p.once('exit', r));
+          p.stdin?.end();
+          return exited;
+        }),
+      );
+    };
+    return { got, end };
+  }
+
+  for (const [name, lock] of [
+    ['no lock at all', undefined],
+    ['the lock of a process that died', async () => JSON.stringify({ pid: await deadPid(), host: hostname(), token: 'old' })],
+    ['the bare-pid lock of a process that died', async () => String(await deadPid())],
+  ] as const) {
+    it(`gives processes starting together a folder each, never the same one (${name})`, async () => {
+      const dir = await tempDir('fp-outbox-race-');
+      for (let i = 0; i <= 6; i++) dirs.push(i === 0 ? dir : `${dir}.${i}`);
+      if (lock) await writeFile(join(dir, 'lock'), await lock());
+      const { got, end } = await race(dir, 6);
+      try {
+        assert.equal(new Set(got).size, 6, `folders: ${got.join(', ')}`);
+        assert.ok(got.includes(dir), 'the first folder is taken (by exactly one of them)');
+      } finally {
+        await end();
+      }
+    });
+  }
+
+  it('waits LOCK_STALE_MS for a lock of another host, then takes its folder over', async () => {
+    const dir = await tempDir('fp-outbox-');
+    dirs.push(dir, `${dir}.1`);
+    const lock = join(dir, 'lock');
+    await writeFile(lock, JSON.stringify({ pid: 1, host: 'another-host', token: 't' }));
+    const fresh = await outboxAt(dir);
+    assert.equal(fresh.dir, `${dir}.1`, 'a lock refreshed lately is held, whoever holds it');
+    await fresh.close();
+    const old = new Date(Date.now() - LOCK_STALE_MS - 1000);
+    await utimes(lock, old, old);
+    const q = await outboxAt(dir);
+    assert.equal(q.dir, dir, 'a lock nobody refreshed is abandoned');
+    await q.close();
+  });
+
+  it('leaves a lock that is no longer its own in place when it closes', async () => {
+    const dir = await tempDir('fp-outbox-');
+    dirs.push(dir);
+    const q = await outboxAt(dir);
+    const other = JSON.stringify({ pid: 1, host: 'another-host', token: 'newer' });
+    await writeFile(join(dir, 'lock'), other);
+    await q.close();
+    assert.equal(await readFile(join(dir, 'lock'), 'utf8'), other);
+  });
+});
+
+describe('DiskOutbox write faults', () => {
+  it('cuts a group that landed only in part (a full disk), so later batches stay whole JSON and nothing stays pending', async () => {
+    const q = await outboxAt(undefined, 1 << 20, 1 << 20);
+    assert.equal(await q.append(taken([0, 1, 2].map((i) => line(i, 40)))), 3);
+    // Fault injection: the next write stores 50 bytes, then the disk is full.
+    const probe = await open(join(q.dir, 'probe'), 'w');
+    await probe.close();
+    const proto = Object.getPrototypeOf(probe);
+    const { writev, write } = proto;
+    proto.writev = async function (this: FileHandle, bufs: Buffer[]) {
+      await write.call(this, Buffer.concat(bufs).subarray(0, 50));
+      return { bytesWritten: 50, buffers: bufs };
+    };
+    proto.write = async () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    };
+    try {
+      await assert.rejects(q.append(taken([3, 4, 5].map((i) => line(i, 40)))), /ENOSPC/);
+    } finally {
+      proto.writev = writev;
+      proto.write = write;
+    }
+    assert.equal(await q.append(taken([6, 7].map((i) => line(i, 40)))), 2);
+    const batch = await q.next(100, 1 << 20);
+    assert.deepEqual(ids(batch), ['m0', 'm1', 'm2', 'm6', 'm7']);
+    await q.ack(batch as QueuedBatch);
+    assert.deepEqual(q.pending(), { events: 0, bytes: 0 });
+    await q.close();
+  });
+
+  it('keeps writing after the next segment could not be opened once', async () => {
+    const q = await outboxAt(undefined, 1 << 20, 200);
+    assert.equal(await q.append(taken([line(0, 150)])), 1);
+    // A folder where the next segment's file goes: opening it fails (as with no file handles left).
+    const next = join(q.dir, '00000002.jsonl');
+    await mkdir(next);
+    await assert.rejects(q.append(taken([line(1, 150)])));
+    await rmdir(next);
+    assert.equal(await q.append(taken([line(2, 150)])), 1);
+    const first = await q.next(100, 1 << 20);
+    assert.deepEqual(ids(first), ['m0']);
+    await q.ack(first as QueuedBatch);
+    assert.deepEqual(ids(await q.next(100, 1 << 20)), ['m2']);
     await q.close();
   });
 });

@@ -3,8 +3,10 @@
  * file, segment names, torn-tail repair and line counting. Everything here is async except
  * the crash path, which runs while the process is going down anyway.
  */
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, stat, truncate, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, stat, truncate, unlink, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 /** `00000042.jsonl`: a segment's sequence number, zero-padded so names sort in order. */
@@ -19,6 +21,12 @@ export interface Position {
 /** Folders claimed by this process, so two clients in one process never share one. */
 const claimedHere = new Set<string>();
 
+/** A lock not refreshed for this long is an abandoned one, whoever wrote it (another host, another pid namespace). */
+export const LOCK_STALE_MS = 30_000;
+/** How often an owner refreshes its lock's modification time. */
+const LOCK_REFRESH_MS = 10_000;
+const HOST = hostname();
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -28,30 +36,104 @@ function alive(pid: number): boolean {
   }
 }
 
-/**
- * Takes `dir` for this process unless a live process (or another client here) holds it.
- * A lock left by a dead process (crash, SIGKILL) is taken over: that is how a restarted
- * process finds the events its predecessor left.
- */
-export async function claimFolder(dir: string): Promise<boolean> {
-  if (claimedHere.has(dir)) return false;
-  await mkdir(dir, { recursive: true });
-  const lock = join(dir, 'lock');
+/** What a lock file says: `{"pid","host","token"}`, or a bare pid (older locks). */
+function lockOwner(text: string): { pid: number; host: string | undefined } {
   try {
-    await writeFile(lock, String(process.pid), { flag: 'wx' });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    const owner = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
-    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) return false;
-    await writeFile(lock, String(process.pid));
+    const v = JSON.parse(text) as { pid?: unknown; host?: unknown };
+    if (typeof v === 'object' && v !== null) return { pid: Number(v.pid), host: typeof v.host === 'string' ? v.host : undefined };
+  } catch {
+    // Not JSON: an older lock holding the pid alone.
   }
-  claimedHere.add(dir);
-  return true;
+  return { pid: Number(text.trim()), host: HOST };
 }
 
-export async function releaseFolder(dir: string): Promise<void> {
-  claimedHere.delete(dir);
-  await unlink(join(dir, 'lock')).catch(() => {});
+const errCode = (err: unknown): string | undefined => (err as NodeJS.ErrnoException)?.code;
+const ageMs = async (path: string): Promise<number> => Date.now() - (await stat(path)).mtimeMs;
+
+/** A claimed folder: its lock is refreshed while held, and removed on release (if still ours). */
+export interface FolderClaim {
+  readonly dir: string;
+  release(): Promise<void>;
+}
+
+/**
+ * Takes `dir` for this process unless a live owner (another process, or another client here)
+ * holds it. A lock is abandoned when its owner is a dead process on this host (a crash, a
+ * SIGKILL: how a restarted process finds the events its predecessor left), or when nobody
+ * refreshed it for LOCK_STALE_MS (an owner elsewhere that went away).
+ *
+ * Both steps are atomic, so processes starting together never share a folder: a new lock is
+ * written whole to a file of its own and linked into place (link fails if a lock exists);
+ * an abandoned one is taken over by the one process that creates the takeover marker named
+ * after it, and only if the lock is still the one judged abandoned.
+ */
+export async function claimFolder(dir: string): Promise<FolderClaim | undefined> {
+  if (claimedHere.has(dir)) return undefined;
+  await mkdir(dir, { recursive: true });
+  const lock = join(dir, 'lock');
+  const token = randomUUID();
+  const mine = JSON.stringify({ pid: process.pid, host: HOST, token });
+  const tmp = join(dir, `lock.${token}.tmp`);
+  await writeFile(tmp, mine);
+  try {
+    if (!(await placeLock(lock, tmp))) return undefined;
+  } finally {
+    await unlink(tmp).catch(() => {});
+  }
+  claimedHere.add(dir);
+  return holdLock(dir, lock, mine);
+}
+
+/** Puts the lock file `tmp` in place if there is no lock or an abandoned one; false if a live owner holds it. */
+async function placeLock(lock: string, tmp: string, tries = 2): Promise<boolean> {
+  try {
+    await link(tmp, lock);
+    return true;
+  } catch (err) {
+    if (errCode(err) !== 'EEXIST') throw err;
+  }
+  const seen = await readFile(lock, 'utf8').catch(() => undefined);
+  // Released between the two steps: try once more to place a new one.
+  if (seen === undefined) return tries > 1 && placeLock(lock, tmp, tries - 1);
+  const owner = lockOwner(seen);
+  const deadHere = owner.host === HOST && Number.isInteger(owner.pid) && owner.pid > 0 && (owner.pid === process.pid || !alive(owner.pid));
+  if (!deadHere && (await ageMs(lock).catch(() => 0)) < LOCK_STALE_MS) return false;
+  // One taker per abandoned lock: the marker's name comes from the lock's content.
+  const marker = `${lock}.takeover-${createHash('sha256').update(seen).digest('hex').slice(0, 16)}`;
+  try {
+    await writeFile(marker, '', { flag: 'wx' });
+  } catch (err) {
+    if (errCode(err) !== 'EEXIST') throw err;
+    // A taker that died mid-takeover leaves its marker: an old one no longer counts.
+    if ((await ageMs(marker).catch(() => 0)) < LOCK_STALE_MS) return false;
+    await unlink(marker).catch(() => {});
+    return false;
+  }
+  try {
+    if ((await readFile(lock, 'utf8').catch(() => undefined)) !== seen) return false;
+    await rename(tmp, lock);
+    return true;
+  } finally {
+    await unlink(marker).catch(() => {});
+  }
+}
+
+function holdLock(dir: string, lock: string, mine: string): FolderClaim {
+  const stillMine = async (): Promise<boolean> => (await readFile(lock, 'utf8').catch(() => undefined)) === mine;
+  const timer = setInterval(() => {
+    void stillMine()
+      .then((ok) => (ok ? utimes(lock, new Date(), new Date()) : undefined))
+      .catch(() => {});
+  }, LOCK_REFRESH_MS);
+  timer.unref();
+  return {
+    dir,
+    async release() {
+      clearInterval(timer);
+      claimedHere.delete(dir);
+      if (await stillMine()) await unlink(lock).catch(() => {});
+    },
+  };
 }
 
 export async function readPosition(dir: string): Promise<Position | undefined> {
@@ -66,6 +148,16 @@ export async function readPosition(dir: string): Promise<Position | undefined> {
   return undefined;
 }
 
+/** fsyncs a folder, so that files created or renamed in it survive a crash of the machine. */
+export async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Saves the delivered position atomically: a reader sees the old file or the new one, never half. */
 export async function writePosition(dir: string, pos: Position, fsync: boolean): Promise<void> {
   const tmp = join(dir, 'cursor.json.tmp');
@@ -77,6 +169,7 @@ export async function writePosition(dir: string, pos: Position, fsync: boolean):
     await fh.close();
   }
   await rename(tmp, join(dir, 'cursor.json'));
+  if (fsync) await syncDir(dir);
 }
 
 /** Cuts a line left half-written by a crash from the end of a segment; returns the new size. */

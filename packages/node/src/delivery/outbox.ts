@@ -5,7 +5,8 @@
  *
  * Layout of the folder (one per process: a second process takes `<dir>.1`, then `.2`, ...):
  *
- *   lock            pid of the owner; a dead owner's lock is taken over on start
+ *   lock            the owner (pid, host, token), refreshed while held; an abandoned lock is
+ *                   taken over on start (outbox-files.ts says when a lock is abandoned)
  *   cursor.json     {"seq":N,"offset":M}: every byte before offset M of segment N is delivered
  *   00000001.jsonl  segments: one event's JSON text per line, append-only, oldest first
  *
@@ -22,18 +23,19 @@
  * 3. Each start writes to a new segment; segments wholly before the cursor are deleted.
  */
 import { fdatasyncSync, writeSync } from 'node:fs';
-import { type FileHandle, open, readdir, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, open, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TakenLines } from './line-blocks.js';
 import {
   claimFolder,
   countLines,
   cutTornTail,
+  type FolderClaim,
   type Position,
   readPosition,
-  releaseFolder,
   SEGMENT_RE,
   segmentName,
+  syncDir,
   writePosition,
 } from './outbox-files.js';
 import type { EventQueue, QueuedBatch, QueueStats } from './queue.js';
@@ -93,10 +95,14 @@ export class DiskOutbox implements EventQueue {
   /** When the delivered position was last saved (it is saved at most every CURSOR_SAVE_MS while busy). */
   private cursorSavedAt = 0;
   private closed = false;
+  /** A failed write left bytes past the segment's size that could not be cut: the next group starts a new segment. */
+  private torn = false;
+
+  /** The folder this process claimed. */
+  readonly dir: string;
 
   private constructor(
-    /** The folder this process claimed. */
-    readonly dir: string,
+    private readonly claim: FolderClaim,
     private readonly config: OutboxConfig,
     private segments: Segment[],
     private cursor: Position,
@@ -105,25 +111,25 @@ export class DiskOutbox implements EventQueue {
     private pendingBytes: number,
     /** Events found undelivered at open (left by an earlier process). */
     readonly recovered: number,
-  ) {}
+  ) {
+    this.dir = claim.dir;
+  }
 
   /** Claims a folder, repairs what a crash left, and opens a new segment for writing. */
   static async open(config: OutboxConfig): Promise<DiskOutbox> {
-    let dir: string | undefined;
-    for (let slot = 0; slot < SLOTS && !dir; slot++) {
-      const candidate = slot === 0 ? config.dir : `${config.dir}.${slot}`;
-      if (await claimFolder(candidate)) dir = candidate;
-    }
-    if (!dir) throw new Error(`every outbox folder ${config.dir}[.1-${SLOTS - 1}] is held by a running process`);
+    let claim: FolderClaim | undefined;
+    for (let slot = 0; slot < SLOTS && !claim; slot++) claim = await claimFolder(slot === 0 ? config.dir : `${config.dir}.${slot}`);
+    if (!claim) throw new Error(`every outbox folder ${config.dir}[.1-${SLOTS - 1}] is held by a running process`);
     try {
-      return await DiskOutbox.recover(dir, config);
+      return await DiskOutbox.recover(claim, config);
     } catch (err) {
-      await releaseFolder(dir);
+      await claim.release();
       throw err;
     }
   }
 
-  private static async recover(dir: string, config: OutboxConfig): Promise<DiskOutbox> {
+  private static async recover(claim: FolderClaim, config: OutboxConfig): Promise<DiskOutbox> {
+    const dir = claim.dir;
     const seqs = (await readdir(dir))
       .map((name) => SEGMENT_RE.exec(name)?.[1])
       .filter((s): s is string => s !== undefined)
@@ -134,7 +140,9 @@ export class DiskOutbox implements EventQueue {
     for (const seq of seqs) {
       const path = join(dir, segmentName(seq));
       if (seq < cursor.seq) await unlink(path);
-      else segments.push({ seq, size: seq === seqs[seqs.length - 1] ? await cutTornTail(path) : (await stat(path)).size });
+      // Any segment may end in a torn line: the last one (a crash mid-write), an earlier one
+      // (a failed write whose bytes could not be cut).
+      else segments.push({ seq, size: await cutTornTail(path) });
     }
     const first = segments[0];
     if (!first) cursor = { seq: Math.max(cursor.seq, 1), offset: 0 };
@@ -150,8 +158,9 @@ export class DiskOutbox implements EventQueue {
     }
     const writeSeq = (segments[segments.length - 1]?.seq ?? cursor.seq - 1) + 1;
     const writer = await open(join(dir, segmentName(writeSeq)), 'a');
+    if (config.fsync) await syncDir(dir);
     segments.push({ seq: writeSeq, size: 0 });
-    const outbox = new DiskOutbox(dir, config, segments, cursor, writer, events, bytes, events);
+    const outbox = new DiskOutbox(claim, config, segments, cursor, writer, events, bytes, events);
     await outbox.settleCursor();
     return outbox;
   }
@@ -168,12 +177,22 @@ export class DiskOutbox implements EventQueue {
       this.pendingBytes + taken.bytes <= this.config.maxBytes ? taken : linesWithin(taken, this.config.maxBytes - this.pendingBytes);
     if (data.events === 0) return 0;
     let seg = this.segments[this.segments.length - 1] as Segment;
-    if (seg.size > 0 && seg.size + data.bytes > this.config.segmentBytes) seg = await this.rotate();
-    const written = (await this.writer.writev(data.buffers)).bytesWritten;
-    if (written < data.bytes) {
-      // A short writev (rare for files): write the rest from where it stopped.
-      const rest = Buffer.concat(data.buffers).subarray(written);
-      for (let off = 0; off < rest.length; ) off += (await this.writer.write(rest, off)).bytesWritten;
+    if (this.torn || (seg.size > 0 && seg.size + data.bytes > this.config.segmentBytes)) seg = await this.rotate();
+    try {
+      const written = (await this.writer.writev(data.buffers)).bytesWritten;
+      if (written < data.bytes) {
+        // A short writev (rare for files): write the rest from where it stopped.
+        const rest = Buffer.concat(data.buffers).subarray(written);
+        for (let off = 0; off < rest.length; ) off += (await this.writer.write(rest, off)).bytesWritten;
+      }
+    } catch (err) {
+      // Part of the group may have landed (a full disk): cut it, so the segment still ends
+      // on a whole line where its size says. If even that fails, the next group goes to a
+      // new segment, and the torn bytes, past the size this one is read to, are never sent.
+      await this.writer.truncate(seg.size).catch(() => {
+        this.torn = true;
+      });
+      throw err;
     }
     if (this.config.fsync) this.syncSoon();
     seg.size += data.bytes;
@@ -194,12 +213,20 @@ export class DiskOutbox implements EventQueue {
     this.syncTimer.unref();
   }
 
+  /**
+   * Moves writing to a new segment. The new file is opened before the old one is let go: if
+   * opening fails (no file handles left, a full disk), writing goes on where it was.
+   */
   private async rotate(): Promise<Segment> {
     if (this.config.fsync) await this.writer.datasync();
-    await this.writer.close();
     const seg = { seq: (this.segments[this.segments.length - 1] as Segment).seq + 1, size: 0 };
-    this.writer = await open(join(this.dir, segmentName(seg.seq)), 'a');
+    const next = await open(join(this.dir, segmentName(seg.seq)), 'a');
+    if (this.config.fsync) await syncDir(this.dir).catch(() => {});
+    const old = this.writer;
+    this.writer = next;
     this.segments.push(seg);
+    this.torn = false;
+    await old.close().catch(() => {});
     return seg;
   }
 
@@ -292,9 +319,11 @@ export class DiskOutbox implements EventQueue {
     this.segments = this.segments.filter((s) => s.seq >= this.cursor.seq);
     await writePosition(this.dir, this.cursor, this.config.fsync);
     for (const s of gone) {
-      if (this.reader?.seq === s.seq) {
-        await this.reader.fh.close().catch(() => {});
+      const reader = this.reader;
+      if (reader?.seq === s.seq) {
+        // Let go before awaiting: a read may open the next segment's reader meanwhile.
         this.reader = undefined;
+        await reader.fh.close().catch(() => {});
       }
       await unlink(join(this.dir, segmentName(s.seq))).catch(() => {});
     }
@@ -315,9 +344,12 @@ export class DiskOutbox implements EventQueue {
 
   private async readerFor(seq: number): Promise<FileHandle> {
     if (this.reader?.seq === seq) return this.reader.fh;
-    await this.reader?.fh.close().catch(() => {});
-    this.reader = { seq, fh: await open(join(this.dir, segmentName(seq)), 'r') };
-    return this.reader.fh;
+    const old = this.reader;
+    this.reader = undefined;
+    await old?.fh.close().catch(() => {});
+    const fh = await open(join(this.dir, segmentName(seq)), 'r');
+    this.reader = { seq, fh };
+    return fh;
   }
 
   pending(): QueueStats {
@@ -355,6 +387,6 @@ export class DiskOutbox implements EventQueue {
       await writePosition(this.dir, { seq: last.seq + 1, offset: 0 }, this.config.fsync).catch(() => {});
       for (const s of this.segments) await unlink(join(this.dir, segmentName(s.seq))).catch(() => {});
     }
-    await releaseFolder(this.dir);
+    await this.claim.release();
   }
 }
