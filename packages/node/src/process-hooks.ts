@@ -28,33 +28,69 @@ function rejectionMode(): string {
   return 'throw';
 }
 
+/**
+ * What the clients of this process share (on globalThis, so a module loaded twice shares it
+ * too): their own handlers, which do not count as "another handler", and one dying process.
+ */
+interface Shared {
+  handlers: Set<(...args: never[]) => void>;
+  /** Fatal flushes still running; the process exits when the last one ends. */
+  flushing: number;
+  printed: boolean;
+}
+const SHARED = Symbol.for('footprint.process-hooks');
+const shared = ((globalThis as Record<symbol, unknown>)[SHARED] ??= {
+  handlers: new Set(),
+  flushing: 0,
+  printed: false,
+}) as Shared;
+
+/** Handlers of `event` other than Footprint clients' own. */
+const othersOn = (event: 'uncaughtException' | 'unhandledRejection'): number =>
+  (event === 'uncaughtException' ? process.listeners(event) : process.listeners(event)).filter((l) => !shared.handlers.has(l as never))
+    .length;
+
 export function installProcessHooks(client: Footprint, pipeline: Pipeline, o: ResolvedOptions): () => void {
   const removers: Array<() => void> = [];
   let dying = false;
 
+  // Node's own behaviour when nothing else handles the error: print it once, exit with 1 once
+  // every client had its bounded try at delivering.
   const die = (err: unknown): void => {
     if (dying) return;
     dying = true;
-    console.error(err);
-    void pipeline.flush(FATAL_FLUSH_MS).finally(() => process.exit(1));
+    if (!shared.printed) {
+      shared.printed = true;
+      console.error(err);
+    }
+    shared.flushing++;
+    void pipeline.flush(FATAL_FLUSH_MS).finally(() => {
+      if (--shared.flushing === 0) process.exit(1);
+    });
   };
 
   if (o.captureUncaught) {
     const onUncaught = (err: unknown, origin: string): void => {
       client.captureException(err, { level: 'fatal', handled: false, origin });
       pipeline.persistSync();
-      if (process.listenerCount('uncaughtException') === 1) die(err);
+      if (othersOn('uncaughtException') === 0) die(err);
     };
     const onRejection = (reason: unknown): void => {
       client.captureException(reason, { level: 'fatal', handled: false, origin: 'unhandledRejection' });
       pipeline.persistSync();
       const mode = rejectionMode();
-      if (process.listenerCount('unhandledRejection') === 1 && (mode === 'throw' || mode === 'strict')) die(reason);
+      if (othersOn('unhandledRejection') === 0 && (mode === 'throw' || mode === 'strict')) die(reason);
     };
+    shared.handlers.add(onUncaught);
+    shared.handlers.add(onRejection);
     process.on('uncaughtException', onUncaught);
     process.on('unhandledRejection', onRejection);
-    removers.push(() => process.off('uncaughtException', onUncaught));
-    removers.push(() => process.off('unhandledRejection', onRejection));
+    removers.push(() => {
+      process.off('uncaughtException', onUncaught);
+      process.off('unhandledRejection', onRejection);
+      shared.handlers.delete(onUncaught);
+      shared.handlers.delete(onRejection);
+    });
   }
 
   if (o.flushOnExit) {

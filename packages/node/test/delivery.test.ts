@@ -5,9 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { DropReporter } from '../src/delivery/drops.js';
+import { Pipeline } from '../src/delivery/pipeline.js';
 import { backoffMs, retryAfterMs, verdictOf } from '../src/delivery/retry.js';
 import type { FootprintSdkError } from '../src/index.js';
-import { isLoopback } from '../src/options.js';
+import { isLoopback, resolveOptions } from '../src/options.js';
 import { eventsWhere, eventually, listAll, marker, type ProxyAnswer, startCollector, TestProxy, testClient } from './support/harness.js';
 
 type Collector = Awaited<ReturnType<typeof startCollector>>;
@@ -39,6 +41,9 @@ describe('retry rules', () => {
     assert.equal(retryAfterMs('Wed, 21 Oct 2015 07:28:05 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT')), 5000);
     assert.equal(retryAfterMs('soon'), undefined);
     assert.equal(retryAfterMs(undefined), undefined);
+    // Neither is an HTTP date, though Date.parse reads both as one (in 2001).
+    assert.equal(retryAfterMs('1.5'), undefined);
+    assert.equal(retryAfterMs('-1'), undefined);
   });
 
   it('knows a loopback collector by its address', () => {
@@ -46,7 +51,7 @@ describe('retry rules', () => {
     for (const h of ['collector.internal', '10.0.0.5', '192.168.1.2', '[2001:db8::1]', '128.0.0.1']) assert.equal(isLoopback(h), false, h);
   });
 
-  it('waits exponentially longer with full jitter, within its bounds, and lets Retry-After win up to its cap', () => {
+  it('waits exponentially longer with full jitter, within its bounds, and lets Retry-After win between the smallest wait and its cap', () => {
     const c = { minDelayMs: 100, maxDelayMs: 1000, retryAfterMaxMs: 5000 };
     assert.equal(
       backoffMs(1, undefined, c, () => 1),
@@ -66,6 +71,9 @@ describe('retry rules', () => {
     );
     assert.equal(backoffMs(2, 2500, c), 2500);
     assert.equal(backoffMs(2, 60_000, c), 5000);
+    // Retry-After: 0, or a date already past, still waits the smallest wait: no tight loop.
+    assert.equal(backoffMs(2, 0, c), 100);
+    assert.equal(backoffMs(2, retryAfterMs('Wed, 21 Oct 2015 07:28:05 GMT'), c), 100);
   });
 });
 
@@ -306,5 +314,16 @@ describe('delivery to a real collector through a failing proxy', () => {
     assert.equal(fp.stats().dropped.shutdown_timeout, 5);
     const stored = (await listAll(collector.url)).filter((e) => e.properties?.marker === m);
     assert.equal(stored.length, 0);
+  });
+
+  it('forgets the flushes that timed out, however many an outage sees', async () => {
+    proxy.decide = () => ({ status: 503 });
+    const pipeline = new Pipeline(resolveOptions({ endpoint: proxy.url, writeKey: 'k', outbox: false }), new DropReporter(() => {}));
+    const waiting = (): number => (pipeline as unknown as { waiters: unknown[] }).waiters.length;
+    pipeline.enqueue('{"type":"log","properties":{"message":"stuck"}}');
+    for (let i = 0; i < 50; i++) assert.equal((await pipeline.flush(5)).ok, false);
+    assert.equal(waiting(), 0, 'timed-out flushes must not stay queued');
+    proxy.decide = () => 'pass';
+    await pipeline.shutdown(200);
   });
 });

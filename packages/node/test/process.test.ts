@@ -46,6 +46,15 @@ describe('process hooks', () => {
     assert.equal(e.properties.origin, 'uncaughtException');
   });
 
+  it('still exits with code 1, printing the error once, when two clients capture it', async () => {
+    const tag = marker();
+    const { code, stderr } = await runApp({ MODE: 'throw', TAG: tag, FOOTPRINT_ENDPOINT: collector.url, CLIENTS: '2' });
+    assert.equal(code, 1);
+    assert.equal(stderr.split(`fatal boom ${tag}`).length - 1, 1, stderr);
+    const errors = await eventsWhere(collector.url, (x) => x.type === 'error' && x.message === `fatal boom ${tag}`, 2);
+    assert.equal(errors.length, 2, 'each client records it');
+  });
+
   it('records an unhandled rejection as a fatal error and exits with code 1', async () => {
     const tag = marker();
     const { code, stderr } = await runApp({ MODE: 'reject', TAG: tag, FOOTPRINT_ENDPOINT: collector.url });

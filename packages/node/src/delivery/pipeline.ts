@@ -229,12 +229,18 @@ export class Pipeline {
       await Promise.race([this.opening, timeout]);
       const target = this.accepted;
       if (this.settledCount < target) {
-        const reached = new Promise<void>((resolve) => this.waiters.push({ target, resolve }));
+        let waiter: Waiter | undefined;
+        const reached = new Promise<void>((resolve) => {
+          waiter = { target, resolve };
+          this.waiters.push(waiter);
+        });
         this.schedulePump();
         if (this.sender) this.sender.urgent++;
         this.sender?.wake();
         await Promise.race([reached, timeout]);
         if (this.sender) this.sender.urgent--;
+        // A flush that timed out stops waiting: flushes during a long outage must not pile up.
+        this.waiters = this.waiters.filter((w) => w !== waiter);
       }
       return { ok: this.settledCount >= target, pending: this.pendingCount() };
     } finally {

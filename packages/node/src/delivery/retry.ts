@@ -3,7 +3,8 @@
  * follow Segment's clients: retry network failures, 408, 429 and 5xx (but not 501 or 505,
  * which a retry cannot fix); drop other 4xx answers and count them. Waits grow exponentially
  * with full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"), and a
- * `Retry-After` (RFC 9110 §10.2.3: seconds or an HTTP date) wins over the computed wait.
+ * `Retry-After` (RFC 9110 §10.2.3: seconds or an HTTP date) wins over the computed wait, but
+ * is never shorter than the smallest wait.
  */
 
 export type Verdict = 'delivered' | 'retry' | 'drop' | 'split';
@@ -16,11 +17,15 @@ export function verdictOf(status: number): Verdict {
   return 'drop';
 }
 
+/** An HTTP date names its weekday or month (RFC 9110 §5.6.7); `Date.parse` alone also takes text like `1.5`. */
+const HTTP_DATE = /^[A-Za-z]{3},? .*\d{2}:\d{2}:\d{2}/;
+
 /** Milliseconds a `Retry-After` header asks for, or undefined when absent or unreadable. */
 export function retryAfterMs(header: string | undefined, now = Date.now()): number | undefined {
   if (!header) return undefined;
   const v = header.trim();
   if (/^\d+$/.test(v)) return Number(v) * 1000;
+  if (!HTTP_DATE.test(v)) return undefined;
   const at = Date.parse(v);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
@@ -36,7 +41,9 @@ export interface BackoffConfig {
  * @example backoffMs(3, undefined, { minDelayMs: 250, maxDelayMs: 30_000, retryAfterMaxMs: 600_000 }) // 250..1000
  */
 export function backoffMs(attempt: number, retryAfter: number | undefined, c: BackoffConfig, random = Math.random): number {
-  if (retryAfter !== undefined) return Math.min(retryAfter, c.retryAfterMaxMs);
+  // Never sooner than minDelayMs: `Retry-After: 0` or a date already past (clock skew) from a
+  // failing collector would otherwise make a tight loop of retries.
+  if (retryAfter !== undefined) return Math.max(c.minDelayMs, Math.min(retryAfter, c.retryAfterMaxMs));
   const ceiling = Math.min(c.maxDelayMs, c.minDelayMs * 2 ** Math.min(attempt - 1, 30));
   return c.minDelayMs + random() * Math.max(0, ceiling - c.minDelayMs);
 }
