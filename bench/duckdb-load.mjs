@@ -22,7 +22,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../packages/collector/dist/config.js';
 import { DuckDbDatabase } from '../packages/collector/dist/sinks/duckdb/database.js';
-import { idHashSql, stageChunkSql } from '../packages/collector/dist/sinks/duckdb/schema.js';
+import { idHashSql, readChunkSql } from '../packages/collector/dist/sinks/duckdb/schema.js';
 import { DuckDbSink } from '../packages/collector/dist/sinks/duckdb/sink.js';
 import { ingestEvents } from '../packages/collector/dist/transforms/ingest.js';
 import { batchBodies } from './payload.mjs';
@@ -71,11 +71,7 @@ async function load(dir, dedup) {
       await sink.load(readFileSync(f), { seq: 1, offset: i + 1 });
     } else {
       await conn.run('BEGIN TRANSACTION');
-      await conn.run(
-        stageChunkSql(f)
-          .replace(/^CREATE OR REPLACE TEMP TABLE \S+ AS /, 'INSERT INTO events ')
-          .replace(/ QUALIFY .*$/, ''),
-      );
+      await conn.run(`INSERT INTO events ${readChunkSql(f)}`);
       await conn.run('COMMIT');
     }
     const c = process.cpuUsage(c0);

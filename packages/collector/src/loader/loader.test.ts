@@ -73,6 +73,35 @@ class OutageSink implements Sink {
   }
 }
 
+/** Wraps the real sink; while `failing`, every load fails as a misread does: the database still answers pings. */
+class MisreadSink implements Sink {
+  failing = true;
+  failed = 0;
+  constructor(private readonly inner: Sink) {}
+  open(): Promise<void> {
+    return this.inner.open();
+  }
+  checkpoint(): Promise<WalPosition> {
+    return this.inner.checkpoint();
+  }
+  async load(ndjson: Buffer, to: WalPosition): Promise<LoadResult> {
+    if (this.failing) {
+      this.failed++;
+      throw new SinkUnavailableError('the dedup pass of a chunk could not be read consistently');
+    }
+    return this.inner.load(ndjson, to);
+  }
+  advance(to: WalPosition): Promise<void> {
+    return this.inner.advance(to);
+  }
+  ping(): Promise<boolean> {
+    return this.inner.ping();
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
 const ids = (from: number, n: number): string[] => Array.from({ length: n }, (_, i) => `id${String(from + i).padStart(5, '0')}`);
 const walLines = (list: string[]): string => lines(...list.map((id) => storedRow(id))).toString();
 
@@ -136,6 +165,31 @@ describe('WalLoader', () => {
     assert.equal(JSON.parse(quarantined[0].line).id, 'poison');
     assert.ok(quarantined[0].reason.length > 0);
     assert.deepEqual(await t.sink.checkpoint(), t.wal.durable());
+    await t.wal.close();
+    await t.sink.close();
+    t.db.close();
+  });
+
+  it('sets nothing aside when the database fails while still answering: the chunk waits, whole', async () => {
+    const t = await setup();
+    // A misread count (what checked-read.ts refuses), with the database otherwise up.
+    const misreads = new MisreadSink(t.sink);
+    await t.wal.append(walLines(ids(0, 3)));
+    const loader = new WalLoader(t.reader, misreads, t.opts, silent);
+    loader.start();
+    loader.notify();
+    const deadline = Date.now() + 10_000;
+    while (misreads.failed < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(misreads.failed >= 4, 'the loader must have tried the chunk again and again');
+    assert.equal(loader.status().quarantined, 0);
+    assert.deepEqual(await t.sink.checkpoint(), { seq: 0, offset: 0 }, 'the checkpoint stays before the chunk');
+    // The scratch folder removed under the loader: staging makes it again.
+    await rm(join(t.dir, 'tmp'), { recursive: true, force: true });
+    misreads.failing = false;
+    while ((await t.ids()).length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(await t.ids(), ids(0, 3));
+    assert.equal(loader.status().quarantined, 0);
+    await loader.stop();
     await t.wal.close();
     await t.sink.close();
     t.db.close();

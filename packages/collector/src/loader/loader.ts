@@ -201,6 +201,8 @@ export class WalLoader {
       this.stats.rows += inserted;
       return;
     } catch (err) {
+      // The store's own trouble (an outage, a full disk, a misread): the chunk waits, whole.
+      if (err instanceof SinkUnavailableError) throw err;
       if (!(await this.sink.ping())) throw new SinkUnavailableError('the database stopped answering', { cause: err });
       if (bytes.indexOf(10) === bytes.length - 1) {
         // One line left: try it once more (the failure may have been passing), then set it aside.
@@ -212,6 +214,7 @@ export class WalLoader {
           this.stats.rows += again.inserted;
           return;
         }
+        if (again instanceof SinkUnavailableError) throw again;
         await this.quarantine(bytes, to, again);
         await this.sink.advance(to);
         return;

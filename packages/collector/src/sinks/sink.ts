@@ -18,7 +18,12 @@ export interface Sink {
   open(): Promise<void>;
   /** The position up to which the WAL is loaded; {seq: 0, offset: 0} for an empty store. */
   checkpoint(): Promise<WalPosition>;
-  /** Stores the rows of `ndjson` (complete WAL lines) and moves the checkpoint to `to`, atomically. */
+  /**
+   * Stores the rows of `ndjson` (complete WAL lines) and moves the checkpoint to `to`,
+   * atomically. Throws SinkUnavailableError when the store cannot take the chunk for a reason
+   * of its own (the chunk is tried again later, whole), any other error when lines of the
+   * chunk are refused (the loader then isolates them and sets them aside).
+   */
   load(ndjson: Buffer, to: WalPosition): Promise<LoadResult>;
   /** Moves the checkpoint without loading (past lines set aside as unloadable). */
   advance(to: WalPosition): Promise<void>;
@@ -31,5 +36,13 @@ export class SinkUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'SinkUnavailableError';
+  }
+}
+
+/** A line of a chunk that the store refuses for what it holds. */
+export class UnloadableLineError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnloadableLineError';
   }
 }

@@ -74,7 +74,8 @@ async function readLines(path: string, from: number, length: number): Promise<Bu
   try {
     const buf = Buffer.allocUnsafe(length);
     const { bytesRead } = await fh.read(buf, 0, length, from);
-    const lastNl = buf.lastIndexOf(10, bytesRead - 1);
+    // Only the bytes read: lastIndexOf(10, -1) would search the whole (uninitialised) buffer.
+    const lastNl = bytesRead > 0 ? buf.lastIndexOf(10, bytesRead - 1) : -1;
     return lastNl === -1 ? Buffer.alloc(0) : buf.subarray(0, lastNl + 1);
   } finally {
     await fh.close();

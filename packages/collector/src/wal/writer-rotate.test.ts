@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { listSegments } from './segments.js';
 import { WalSegmentWriter } from './writer.js';
@@ -46,6 +46,26 @@ describe('WalSegmentWriter.rotate', () => {
       ['e1', 'e2', 'e3', 'e4', 'e5'],
       'nothing is lost or reordered across the rotation',
     );
+  });
+
+  it('keeps appending to the current segment when the next one cannot be opened, and rotates once it can', async () => {
+    const wal = await open();
+    await wal.append(line(1));
+    const first = wal.currentSeq();
+    const [seg] = await listSegments(join(dirs.at(-1) as string, 'wal'));
+    // A folder where the next segment's file goes: opening it fails (as with no file handles left).
+    const blocker = join(dirname((seg as { path: string }).path), `${String(first + 1).padStart(6, '0')}.jsonl`);
+    await mkdir(blocker);
+    await assert.rejects(wal.rotate());
+    await wal.append(line(2));
+    assert.equal(wal.currentSeq(), first, 'appends go on into the current segment');
+    await rmdir(blocker);
+    assert.equal(await wal.rotate(), first + 1);
+    await wal.append(line(3));
+    await wal.close();
+    const segs = await listSegments(join(dirs.at(-1) as string, 'wal'));
+    const text = await Promise.all(segs.map((x) => readFile(x.path, 'utf8')));
+    assert.deepEqual(text, [line(1) + line(2), line(3)]);
   });
 
   it('keeps an empty segment as the current one instead of starting another', async () => {

@@ -50,6 +50,8 @@ export class WalSegmentWriter extends EventEmitter<WalWriterEvents> {
   private day = '';
   private offset = 0;
   private openedAt = 0;
+  /** A failed write could not be cut back: the next group starts a new segment. */
+  private torn = false;
   private pending: Pending[] = [];
   private rotations: Array<{ resolve: (seq: number) => void; reject: (err: Error) => void }> = [];
   private flushing = false;
@@ -174,8 +176,13 @@ export class WalSegmentWriter extends EventEmitter<WalWriterEvents> {
       if (bytesWritten !== size) throw new Error(`short write: ${bytesWritten} of ${size} bytes`);
       await fh.datasync();
     } catch (err) {
-      // Cut whatever part landed, so the segment still ends on an acked line boundary.
-      await fh.truncate(this.offset).catch(() => undefined);
+      // Cut whatever part landed, so the segment still ends on an acked line boundary. If
+      // even that fails, the next group goes to a new segment, so no acked line follows the
+      // torn bytes; the loader takes whole lines only (the failed group's whole lines were not
+      // acked, and their resend is stored once).
+      await fh.truncate(this.offset).catch(() => {
+        this.torn = true;
+      });
       throw err;
     }
     this.offset += size;
@@ -188,27 +195,40 @@ export class WalSegmentWriter extends EventEmitter<WalWriterEvents> {
     const day = utcDay(now);
     const full = this.offset > 0 && this.offset + incoming > this.opts.maxSegmentBytes;
     const old = this.offset > 0 && now - this.openedAt >= this.opts.maxSegmentAgeMs;
-    if (day === this.day && !full && !old) return;
+    if (day === this.day && !full && !old && !this.torn) return;
     await this.startNext(day);
   }
 
   /** fsyncs and closes the current segment, then opens the next one in `day`'s folder. */
+  /**
+   * The next segment is opened before the current one is let go: if opening fails (no file
+   * handles left, a full disk), appends go on into the current segment, and the rotation is
+   * tried again with the next group.
+   */
   private async startNext(day: string): Promise<void> {
     const closed = this.seq;
-    await this.fh?.sync();
-    await this.fh?.close();
-    this.fh = undefined;
+    const old = this.fh;
+    await old?.sync();
     await this.openSegment(day, this.seq + 1);
+    this.torn = false;
+    await old?.close().catch(() => undefined);
     this.emit('rotated', { closed, opened: this.seq });
   }
 
+  /** Opens (creating it durably) the segment `seq` of `day`, and makes it the current one once all of that succeeded. */
   private async openSegment(day: string, seq: number): Promise<void> {
     const dayDir = dirname(segmentPath(this.opts.dir, day, seq));
     await ensureDir(dayDir, this.opts.dir);
     const path = segmentPath(this.opts.dir, day, seq);
     const size = await fileSize(path);
-    this.fh = await open(path, 'a');
-    if (size === 0) await syncDir(dayDir);
+    const fh = await open(path, 'a');
+    try {
+      if (size === 0) await syncDir(dayDir);
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      throw err;
+    }
+    this.fh = fh;
     this.seq = seq;
     this.day = day;
     this.offset = size;

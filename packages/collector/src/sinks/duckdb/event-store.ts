@@ -7,12 +7,13 @@
  * client library's result vectors: under memory pressure those reads were seen to return
  * bytes of freed native memory in place of text, and a wrong answer is worse than a slow one.
  */
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COLUMNS } from '../../model/columns.js';
 import { type EventFilter, type EventPage, type EventStore, encodeCursor, JSON_COLUMNS } from '../../query/events.js';
 import type { DuckDbDatabase } from './database.js';
+import { prepareScratch } from './scratch.js';
 
 const ISO = `'%Y-%m-%dT%H:%M:%S.%gZ'`;
 const SELECT_LIST = COLUMNS.map((c) =>
@@ -62,7 +63,7 @@ export class DuckDbEventStore implements EventStore {
     }
     const sql = `SELECT ${SELECT_LIST} FROM events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "timestamp" DESC, "id" DESC LIMIT ${f.limit + 1}`;
     if (!this.scratchReady) {
-      await mkdir(this.scratchDir, { recursive: true });
+      await prepareScratch(this.scratchDir);
       this.scratchReady = true;
     }
     const file = join(this.scratchDir, `page-${process.pid}-${this.seqNo++}.json`);

@@ -15,6 +15,7 @@
  * default).
  */
 import { COLUMNS, type LogicalType } from '../../model/columns.js';
+import { checkedPairSql } from './checked-read.js';
 
 const DUCK_TYPE: Record<LogicalType, string> = {
   text: 'VARCHAR',
@@ -56,10 +57,15 @@ export const CHUNK_TABLE = 'fp_load_chunk';
 
 /** Stages one file of WAL lines in a temporary table, in file order (its rowid), with each row's id_hash. */
 export function stageChunkSql(file: string): string {
+  return `CREATE OR REPLACE TEMP TABLE ${CHUNK_TABLE} AS ${readChunkSql(file)}`;
+}
+
+/** The rows of a chunk file as DuckDB's JSON reader reads them: the event columns, then `id_hash`. */
+export function readChunkSql(file: string): string {
   const columns = COLUMNS.map((c) => `"${c.name}": '${DUCK_TYPE[c.type]}'`).join(', ');
   const path = file.replace(/'/g, "''");
   return (
-    `CREATE OR REPLACE TEMP TABLE ${CHUNK_TABLE} AS SELECT ${NAMES}, ${idHashSql()} AS "id_hash" FROM read_json('${path}', format = 'newline_delimited', ` +
+    `SELECT ${NAMES}, ${idHashSql()} AS "id_hash" FROM read_json('${path}', format = 'newline_delimited', ` +
     `records = true, columns = {${columns}}, maximum_object_size = 1048576)`
   );
 }
@@ -75,41 +81,86 @@ export function dedupSinceSql(windowMs: number): string {
 
 /**
  * The first dedup pass: how many rows received since `since` have the id_hash of a staged
- * row (and a checksum of that count). It reads two fixed-width columns of the window, a third of what comparing the ids
+ * row, with a checksum (checked-read.ts). It reads two fixed-width columns of the window, a third of what comparing the ids
  * themselves costs; nearly always the answer is 0 and the chunk is inserted without the
  * exact comparison.
  */
 export function windowMatchesSql(since: string): string {
   const at = since.replace(/'/g, "''");
+  return checkedPairSql(
+    'count(*)',
+    '17',
+    `FROM events e WHERE e."received_at" >= TIMESTAMP '${at}' AND e."id_hash" IN (SELECT "id_hash" FROM ${CHUNK_TABLE})`,
+  );
+}
+
+/** The rows of the staged chunk that copies of the same id, received before them in the window, make duplicates. */
+export const DROP_TABLE = 'fp_load_drop';
+
+/** How many id digests the staged chunk holds more than once (with a checksum, checked-read.ts): nearly always 0. */
+export const chunkCopiesCountSql = checkedPairSql(
+  'count(*)',
+  '17',
+  `FROM (SELECT "id_hash" FROM ${CHUNK_TABLE} GROUP BY "id_hash" HAVING count(*) > 1)`,
+);
+
+/**
+ * Decides the chunk's own copies: for every (project_id, id) that the chunk holds more than
+ * once (rare: a client resending), walks its copies in file order and drops a copy when a
+ * kept one (stored earlier, or kept in this chunk) was received within the window before it.
+ * That is the rule rows of different chunks meet, so the result does not depend on where
+ * the WAL was cut into chunks: replay, with its large chunks, stores what live loading
+ * stored. Writes the rowids to drop into DROP_TABLE.
+ */
+export function chunkCopiesSql(since: string, windowMs: number): string {
+  const at = since.replace(/'/g, "''");
+  const w = `to_milliseconds(${Math.max(0, Math.floor(windowMs))})`;
+  const cols = (t: string) => KEY.map((k) => `${t}.${k}`).join(', ');
+  const on = (a: string, b: string) => KEY.map((k) => `${a}.${k} = ${b}.${k}`).join(' AND ');
+  const keep = (last: string) => `(${last} IS NULL OR ${last} < c.t - ${w})`;
   return (
-    `SELECT count(*)::BIGINT, (count(*) * 1000003 + 17)::BIGINT FROM events e ` +
-    `WHERE e."received_at" >= TIMESTAMP '${at}' AND e."id_hash" IN (SELECT "id_hash" FROM ${CHUNK_TABLE})`
+    `CREATE OR REPLACE TEMP TABLE ${DROP_TABLE} AS WITH RECURSIVE ` +
+    `copies AS (SELECT c.rowid AS rid, ${cols('c')}, c."received_at" AS t, ` +
+    `row_number() OVER (PARTITION BY ${cols('c')} ORDER BY c.rowid) AS n FROM ${CHUNK_TABLE} c ` +
+    `WHERE c."id_hash" IN (SELECT "id_hash" FROM ${CHUNK_TABLE} GROUP BY "id_hash" HAVING count(*) > 1)), ` +
+    `multi AS (SELECT ${cols('c')} FROM copies c GROUP BY ALL HAVING count(*) > 1), ` +
+    `stored AS (SELECT ${cols('m')}, max(e."received_at") AS last FROM multi m JOIN events e ON ${on('e', 'm')} ` +
+    `WHERE e."received_at" >= TIMESTAMP '${at}' GROUP BY ALL), ` +
+    `walk AS (SELECT ${cols('c')}, c.n, c.rid, ${keep('s.last')} AS kept, ` +
+    `CASE WHEN ${keep('s.last')} THEN greatest(c.t, coalesce(s.last, c.t)) ELSE s.last END AS last ` +
+    `FROM copies c JOIN multi m ON ${on('m', 'c')} LEFT JOIN stored s ON ${on('s', 'c')} WHERE c.n = 1 ` +
+    `UNION ALL SELECT ${cols('c')}, c.n, c.rid, ${keep('w.last')}, ` +
+    `CASE WHEN ${keep('w.last')} THEN greatest(c.t, w.last) ELSE w.last END ` +
+    `FROM walk w JOIN copies c ON ${on('c', 'w')} AND c.n = w.n + 1) ` +
+    `SELECT rid FROM walk WHERE NOT kept`
   );
 }
 
 /**
- * Inserts the staged rows, each (project_id, id) of the chunk once: the first in the file,
- * which is the first received. With `exact`, only the rows whose (project_id, id) no stored
- * row received in the window before them holds: `since` (the window's start for the chunk's
- * earliest row) is a constant, so DuckDB skips the row groups received before it (their
- * min/max); the per-row bound makes the window the same for every row, however the WAL was
- * cut into chunks.
+ * Inserts the staged rows, in file order. With `copies`, not those `chunkCopiesSql` dropped.
+ * With `exact`, only the rows whose (project_id, id) no stored row received in the window
+ * before them holds: `since` (the window's start for the chunk's earliest row) is a
+ * constant, so DuckDB skips the row groups received before it (their min/max); the per-row
+ * bound makes the window the same for every row, however the WAL was cut into chunks.
  */
-export function insertChunkSql(since: string, windowMs: number, exact = true): string {
+export function insertChunkSql(since: string, windowMs: number, exact: boolean, copies: boolean): string {
   const at = since.replace(/'/g, "''");
   const match = KEY.map((k) => `e.${k} = c.${k}`).join(' AND ');
   const window = Math.max(0, Math.floor(windowMs));
-  const notStored = exact
-    ? `WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e."received_at" >= TIMESTAMP '${at}' AND ${match} ` +
-      `AND e."received_at" >= c."received_at" - to_milliseconds(${window})) `
-    : '';
+  const where = [
+    copies ? `c.rowid NOT IN (SELECT rid FROM ${DROP_TABLE})` : '',
+    exact
+      ? `NOT EXISTS (SELECT 1 FROM events e WHERE e."received_at" >= TIMESTAMP '${at}' AND ${match} ` +
+        `AND e."received_at" >= c."received_at" - to_milliseconds(${window}))`
+      : '',
+  ].filter(Boolean);
   return (
-    `INSERT INTO events (${NAMES}, "id_hash") SELECT ${NAMES}, "id_hash" FROM ${CHUNK_TABLE} c ${notStored}` +
-    `QUALIFY row_number() OVER (PARTITION BY ${KEY.map((k) => `c.${k}`).join(', ')} ORDER BY c.rowid) = 1`
+    `INSERT INTO events (${NAMES}, "id_hash") SELECT ${NAMES}, "id_hash" FROM ${CHUNK_TABLE} c` +
+    (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '')
   );
 }
 
-export const dropChunkSql = `DROP TABLE IF EXISTS ${CHUNK_TABLE}`;
+export const dropChunkSql = `DROP TABLE IF EXISTS ${CHUNK_TABLE}; DROP TABLE IF EXISTS ${DROP_TABLE}`;
 
 /** 1 when `events` has its id_hash column (files made by earlier versions do not). */
 export const hasIdHashSql = `SELECT count(*)::INTEGER FROM duckdb_columns() WHERE table_name = 'events' AND column_name = 'id_hash'`;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -118,6 +119,43 @@ describe('DuckDbSink deduplication window', () => {
     });
   });
 
+  it('stores the same copies of an id however the WAL is cut into chunks', async () => {
+    const at = (hhmm: string) => `2026-03-01T${hhmm}:00.000Z`;
+    // k1: copies 30 min apart, then 2 h later, then 20 min after that, then 1.5 h later.
+    // k2: a copy stored by an earlier chunk at 09:45; its resend at 10:00 is a duplicate, at 11:00 it is not.
+    const chunk = [
+      storedRow('k1', { received_at: at('10:00'), event: 'a' }),
+      storedRow('k2', { received_at: at('10:00'), event: 'b' }),
+      storedRow('k1', { received_at: at('10:30'), event: 'c' }),
+      storedRow('k2', { received_at: at('11:00'), event: 'd' }),
+      storedRow('k1', { received_at: at('12:00'), event: 'e' }),
+      storedRow('k1', { received_at: at('12:20'), event: 'f' }),
+      storedRow('k1', { received_at: at('12:20'), event: 'g' }),
+      storedRow('k1', { received_at: at('13:30'), event: 'h' }),
+    ];
+    const cuts = [[8], [1, 1, 1, 1, 1, 1, 1, 1], [3, 5], [2, 4, 2], [5, 3]];
+    for (const [windowMs, expected] of [
+      [3_600_000, ['a', 'd', 'e', 'h']],
+      // No window: only copies received at the same moment are one event.
+      [0, ['a', 'b', 'c', 'd', 'e', 'f', 'h']],
+    ] as const) {
+      for (const cut of cuts) {
+        await withSink(windowMs, async (sink, _count, db) => {
+          await sink.load(lines(storedRow('k2', { received_at: at('09:45'), event: 'stored' })), { seq: 1, offset: 1 });
+          let from = 0;
+          for (const [i, n] of cut.entries()) {
+            await sink.load(lines(...chunk.slice(from, from + n)), { seq: 2, offset: i + 1 });
+            from += n;
+          }
+          const kept = await db.use(async (conn) =>
+            (await conn.runAndReadAll("SELECT event FROM events WHERE event <> 'stored' ORDER BY event")).getRows().map((r) => r[0]),
+          );
+          assert.deepEqual(kept, expected, `window ${windowMs} ms, chunks of ${cut.join('+')} lines`);
+        });
+      }
+    }
+  });
+
   it('refuses a line without received_at (so the loader sets it aside) and stores nothing of its chunk', async () => {
     await withSink(60_000, async (sink, count) => {
       const bare = { ...storedRow('no-time') } as Record<string, unknown>;
@@ -218,5 +256,27 @@ describe('DuckDbDatabase opening a file made with a primary key on events', () =
         assert.equal(rows.notNull, true, 'NOT NULL columns stay NOT NULL');
       },
     );
+  });
+});
+
+describe('DuckDbSink scratch folder', () => {
+  it('removes the chunk and page files that killed processes left, and nothing else', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fp-duck-scratch-'));
+    const scratch = join(dir, 'tmp');
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid as number;
+    await mkdir(scratch);
+    const left = [`chunk-${dead}-3.jsonl`, `page-${dead}-1.json`];
+    const kept = [`chunk-${process.pid}-99.jsonl`, 'notes.txt'];
+    for (const f of [...left, ...kept]) await writeFile(join(scratch, f), '{"email":"someone@example.com"}\n');
+    const db = new DuckDbDatabase({ path: join(dir, 'footprint.duckdb'), memoryLimit: '256MB', threads: 1 });
+    const sink = new DuckDbSink(db, scratch);
+    try {
+      await sink.open();
+      assert.deepEqual((await readdir(scratch)).sort(), [...kept].sort());
+    } finally {
+      await sink.close();
+      db.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

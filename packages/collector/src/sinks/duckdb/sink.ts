@@ -9,12 +9,38 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { WalPosition } from '../../wal/segments.js';
-import { type LoadResult, type Sink, SinkUnavailableError } from '../sink.js';
+import { type LoadResult, type Sink, SinkUnavailableError, UnloadableLineError } from '../sink.js';
+import { checkedPairSql, readCheckedPair } from './checked-read.js';
 import type { DuckDbDatabase } from './database.js';
-import { CHECKPOINT_TABLE, dedupSinceSql, dropChunkSql, insertChunkSql, stageChunkSql, windowMatchesSql } from './schema.js';
+import {
+  CHECKPOINT_TABLE,
+  chunkCopiesCountSql,
+  chunkCopiesSql,
+  dedupSinceSql,
+  dropChunkSql,
+  insertChunkSql,
+  stageChunkSql,
+  windowMatchesSql,
+} from './schema.js';
+import { prepareScratch } from './scratch.js';
 
 /** DuckDB's text form of a TIMESTAMP. */
 const TIMESTAMP_TEXT = /^-?\d{4,}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?$/;
+
+/**
+ * DuckDB's errors that a chunk's own lines cause (malformed JSON, a value of the wrong type):
+ * the loader then looks for the lines and sets them aside. Any other error (I/O, memory, an
+ * interrupted or failed transaction, a missing table) is the database's, not the data's:
+ * the chunk is tried again later, whole.
+ */
+const DATA_ERROR = /^(Invalid Input|Conversion|Constraint) Error\b/;
+
+function refusalOrOutage(err: unknown): Error {
+  if (err instanceof SinkUnavailableError || err instanceof UnloadableLineError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  if (DATA_ERROR.test(message)) return err as Error;
+  return new SinkUnavailableError(`the database could not take a chunk: ${message}`, { cause: err });
+}
 
 /** How far back a resent event id is looked for, by default. */
 export const DEFAULT_DEDUP_WINDOW_MS = 24 * 3600 * 1000;
@@ -35,7 +61,7 @@ export class DuckDbSink implements Sink {
 
   async open(): Promise<void> {
     if (this.conn) return;
-    await mkdir(this.scratchDir, { recursive: true });
+    await prepareScratch(this.scratchDir);
     this.conn = await this.db.connect();
   }
 
@@ -45,33 +71,25 @@ export class DuckDbSink implements Sink {
   }
 
   async checkpoint(): Promise<WalPosition> {
-    // Read until two reads agree: the position decides what is loaded next, and values read
-    // back from the client library were seen corrupted under memory pressure (see
-    // event-store.ts). A checksum column proves each read whole.
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const reader = await this.connection().runAndReadAll(
-        `SELECT seq::VARCHAR, "offset"::VARCHAR, (seq * 1000003 + "offset")::VARCHAR FROM ${CHECKPOINT_TABLE} WHERE id = 1`,
-      );
-      const row = reader.getRows()[0];
-      if (!row) return { seq: 0, offset: 0 };
-      const [seq, offset, check] = row.map((v) => Number(v));
-      if (
-        seq !== undefined &&
-        offset !== undefined &&
-        Number.isSafeInteger(seq) &&
-        Number.isSafeInteger(offset) &&
-        seq * 1000003 + offset === check
-      ) {
-        return { seq, offset };
-      }
-    }
-    throw new SinkUnavailableError('the loader checkpoint could not be read consistently');
+    // The position decides what is loaded next: read with a checksum (checked-read.ts).
+    const pair = await readCheckedPair(
+      this.connection(),
+      checkedPairSql('seq', '"offset"', `FROM ${CHECKPOINT_TABLE} WHERE id = 1`),
+      'the loader checkpoint',
+    );
+    return pair ? { seq: pair[0], offset: pair[1] } : { seq: 0, offset: 0 };
   }
 
   async load(ndjson: Buffer, to: WalPosition): Promise<LoadResult> {
     const conn = this.connection();
     const file = join(this.scratchDir, `chunk-${process.pid}-${this.seqNo++}.jsonl`);
-    await writeFile(file, ndjson);
+    try {
+      // Made again if it went away (someone emptied data/tmp).
+      await mkdir(this.scratchDir, { recursive: true });
+      await writeFile(file, ndjson);
+    } catch (err) {
+      throw new SinkUnavailableError(`a chunk could not be staged in ${this.scratchDir}: ${(err as Error).message}`, { cause: err });
+    }
     try {
       await conn.run('BEGIN TRANSACTION');
       try {
@@ -79,7 +97,7 @@ export class DuckDbSink implements Sink {
         const [since, staged] = (await conn.runAndReadAll(dedupSinceSql(this.dedupWindowMs))).getRows()[0] ?? [];
         if (since === null && Number(staged) > 0) {
           // Lines without received_at: refused like any unloadable line (the loader sets them aside).
-          throw new Error('a WAL line has no received_at');
+          throw new UnloadableLineError('a WAL line has no received_at');
         }
         if (since != null && (typeof since !== 'string' || !TIMESTAMP_TEXT.test(since))) {
           throw new SinkUnavailableError(`the dedup window of a chunk could not be read (got ${String(since).slice(0, 40)})`);
@@ -88,13 +106,10 @@ export class DuckDbSink implements Sink {
         let inserted = 0;
         if (since != null) {
           // Exact comparison of the ids only when a digest in the window matches one of the chunk's.
-          // Read with a checksum: skipping the exact comparison on a misread 0 would store a duplicate.
-          const [n, check] = ((await conn.runAndReadAll(windowMatchesSql(since))).getRows()[0] ?? []).map(Number);
-          const matches = n ?? Number.NaN;
-          if (!Number.isSafeInteger(matches) || matches * 1000003 + 17 !== check) {
-            throw new SinkUnavailableError('the dedup pass of a chunk could not be read consistently');
-          }
-          inserted = Number((await conn.run(insertChunkSql(since, this.dedupWindowMs, matches > 0))).rowsChanged);
+          const [copies] = await this.readCount(conn, chunkCopiesCountSql, 'the copies in a chunk');
+          if (copies > 0) await conn.run(chunkCopiesSql(since, this.dedupWindowMs));
+          const [matches] = await this.readCount(conn, windowMatchesSql(since), 'the dedup pass of a chunk');
+          inserted = Number((await conn.run(insertChunkSql(since, this.dedupWindowMs, matches > 0, copies > 0))).rowsChanged);
         }
         await conn.run(dropChunkSql);
         await this.setCheckpoint(conn, to);
@@ -102,11 +117,18 @@ export class DuckDbSink implements Sink {
         return { inserted };
       } catch (err) {
         await conn.run('ROLLBACK').catch(() => undefined);
-        throw err;
+        throw refusalOrOutage(err);
       }
     } finally {
       await rm(file, { force: true });
     }
+  }
+
+  /** A count the dedup acts on, proved whole: skipping a step on a misread 0 would store a duplicate. */
+  private async readCount(conn: DuckDBConnection, sql: string, what: string): Promise<[number, number]> {
+    const read = await readCheckedPair(conn, sql, what);
+    if (!read) throw new SinkUnavailableError(`${what} returned no row`);
+    return read;
   }
 
   async advance(to: WalPosition): Promise<void> {
