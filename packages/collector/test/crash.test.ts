@@ -55,16 +55,26 @@ describe('crash safety', () => {
     t.diagnostic(`acknowledged ${acked.size} of ${attempted} events sent over ${ROUNDS} kills`);
     assert.ok(acked.size > 1000, `the test must acknowledge a meaningful number of events (got ${acked.size} of ${attempted})`);
 
-    // Restart once more and let the loader catch up with everything in the WAL.
+    // Restart once more and let the loader catch up with everything in the WAL. The bound is
+    // generous (it takes a few seconds on an idle machine); a timeout reports where it stood.
     const fp = await spawnCollector(dataDir, { FOOTPRINT_LOG_LEVEL: 'warn' });
-    await eventually(
-      async () => {
-        const h = (await (await fetch(`${fp.url}/healthz`)).json()) as { loader: { lag_bytes: number; state: string } };
-        return h.loader.lag_bytes === 0 && h.loader.state !== 'starting' ? true : undefined;
-      },
-      60_000,
-      'the loader to catch up',
-    );
+    let lastHealth: unknown;
+    try {
+      await eventually(
+        async () => {
+          const h = (await (await fetch(`${fp.url}/healthz`)).json()) as { loader: { lag_bytes: number; state: string } };
+          lastHealth = h;
+          return h.loader.lag_bytes === 0 && h.loader.state !== 'starting' ? true : undefined;
+        },
+        120_000,
+        'the loader to catch up',
+      );
+    } catch (err) {
+      fp.proc.kill('SIGKILL');
+      throw new Error(
+        `${(err as Error).message}\nlast /healthz: ${JSON.stringify(lastHealth)}\ncollector output:\n${fp.output().slice(-4000)}`,
+      );
+    }
     fp.proc.kill('SIGTERM');
     assert.equal((await fp.exited).code, 0);
 

@@ -31,6 +31,7 @@ import {
   spawnCollector,
   startInProcess,
   tempDataDir,
+  tempDirs,
   WRITE_KEY,
 } from './support/collector.js';
 import { dumpEvents, idCounts } from './support/duckdb-file.js';
@@ -101,18 +102,11 @@ async function auditEntries(dataDir: string): Promise<Dict[]> {
 }
 
 describe('erasure', () => {
-  const dirs: string[] = [];
-  after(async () => {
-    for (const d of dirs) await rm(d, { recursive: true, force: true });
-  });
-  async function dataDir(prefix: string): Promise<string> {
-    const d = await tempDataDir(prefix);
-    dirs.push(d);
-    return d;
-  }
+  const dirs = tempDirs();
+  after(dirs.removeAll);
 
   it('removes a user and its linked anonymous ids from the database, WAL, archive and quarantine, and nothing else', async () => {
-    const dir = await dataDir('fp-erase-all-');
+    const dir = await dirs.make('fp-erase-all-');
     const v = victimIds();
     const victims = [v.user, v.anon, v.aliased];
     const now = Date.now();
@@ -208,7 +202,7 @@ describe('erasure', () => {
   });
 
   it('erases through the admin API while the collector keeps ingesting, losing none of the other events', async () => {
-    const dir = await dataDir('fp-erase-api-');
+    const dir = await dirs.make('fp-erase-api-');
     const v = victimIds();
     const victims = [v.user, v.anon, v.aliased];
     const fp = await spawnCollector(dir, { FOOTPRINT_WAL_SEGMENT_BYTES: String(64 * 1024), FOOTPRINT_LOG_LEVEL: 'warn' });
@@ -296,7 +290,7 @@ describe('erasure', () => {
   });
 
   it('a crash in the middle of rewriting the WAL leaves every segment whole, and a rerun completes the erasure', async () => {
-    const dir = await dataDir('fp-erase-crash-');
+    const dir = await dirs.make('fp-erase-crash-');
     const v = victimIds();
     const victims = [v.user, v.anon, v.aliased];
     const at = Date.now() - DAY;
@@ -379,7 +373,7 @@ describe('erasure', () => {
   });
 
   it('removes temporary files left by an interrupted rewrite, which the collector never takes for segments', async () => {
-    const dir = await dataDir('fp-erase-temp-');
+    const dir = await dirs.make('fp-erase-temp-');
     const v = victimIds();
     await writeEventsAt(dir, Date.now() - DAY, [...sessionOf(v, 1), ...othersOf(1)]);
     const [seg] = await listSegments(dataPaths(dir).wal);

@@ -3,11 +3,11 @@
  * reaches the WAL files nor the database, while the rest of the event is kept.
  */
 import assert from 'node:assert/strict';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { basicAuth, eventually, listAll, post, spawnCollector, startInProcess, tempDataDir } from './support/collector.js';
+import { basicAuth, eventually, listAll, post, spawnCollector, startInProcess, tempDirs } from './support/collector.js';
 
 const RAW = {
   email: 'kim.minsu@example.com',
@@ -88,14 +88,11 @@ async function filesUnder(dir: string): Promise<string[]> {
 }
 
 describe('masking before disk', () => {
-  const dirs: string[] = [];
-  after(async () => {
-    for (const d of dirs) await rm(d, { recursive: true, force: true });
-  });
+  const dirs = tempDirs();
+  after(dirs.removeAll);
 
   it('keeps every raw email, phone, card, password, token, JWT and full IP out of the WAL and the database', async () => {
-    const dataDir = await tempDataDir('fp-privacy-');
-    dirs.push(dataDir);
+    const dataDir = await dirs.make('fp-privacy-');
     const fp = await spawnCollector(dataDir, { FOOTPRINT_TRUSTED_PROXIES: '127.0.0.1' });
     const res = await fetch(`${fp.url}/v1/batch`, {
       method: 'POST',
@@ -155,8 +152,7 @@ describe('masking before disk', () => {
   });
 
   it('hashes equal emails to one value, so two events of one person count as one user', async () => {
-    const dir = await tempDataDir('fp-hash-');
-    dirs.push(dir);
+    const dir = await dirs.make('fp-hash-');
     const settings = join(dir, 'footprint.config.json');
     await writeFile(settings, JSON.stringify({ projects: { default: { privacy: { rules: [{ detector: 'email', action: 'hash' }] } } } }));
     const fp = await startInProcess({ FOOTPRINT_CONFIG: settings });
@@ -194,8 +190,7 @@ describe('masking before disk', () => {
   });
 
   it('refuses to start with a privacy rule that does not compile, naming it', async () => {
-    const dir = await tempDataDir('fp-badrule-');
-    dirs.push(dir);
+    const dir = await dirs.make('fp-badrule-');
     const settings = join(dir, 'footprint.config.json');
     await writeFile(settings, JSON.stringify({ projects: { default: { privacy: { rules: [{ key: '([', action: 'remove' }] } } } }));
     await assert.rejects(
@@ -207,8 +202,7 @@ describe('masking before disk', () => {
   });
 
   it('gives cookieless visitors a daily id from address and browser, the same all day', async () => {
-    const dir = await tempDataDir('fp-visitor-');
-    dirs.push(dir);
+    const dir = await dirs.make('fp-visitor-');
     const settings = join(dir, 'footprint.config.json');
     await writeFile(settings, JSON.stringify({ projects: { default: { privacy: { cookielessVisitorId: true } } } }));
     const fp = await startInProcess({ FOOTPRINT_CONFIG: settings });

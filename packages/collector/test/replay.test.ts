@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { CLI, eventually, listAll, post, spawnCollector, startInProcess, tempDataDir, trackEvent } from './support/collector.js';
+import { CLI, eventually, listAll, post, spawnCollector, startInProcess, tempDirs, trackEvent } from './support/collector.js';
 import { dumpEvents } from './support/duckdb-file.js';
 
 function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -71,14 +71,11 @@ function mixedBatch(n: number): unknown[] {
 }
 
 describe('footprint replay', () => {
-  const dirs: string[] = [];
-  after(async () => {
-    for (const d of dirs) await rm(d, { recursive: true, force: true });
-  });
+  const dirs = tempDirs();
+  after(dirs.removeAll);
 
   it('rebuilds a deleted database from the WAL, equal to the original row for row', async () => {
-    const dataDir = await tempDataDir('fp-replay-');
-    dirs.push(dataDir);
+    const dataDir = await dirs.make('fp-replay-');
     const fp = await startInProcess({ FOOTPRINT_WAL_SEGMENT_BYTES: '8192' }, dataDir);
     let sent = 0;
     for (let n = 0; n < 30; n++) {
@@ -111,8 +108,7 @@ describe('footprint replay', () => {
   });
 
   it('refuses to replay while a collector holds the database, leaving it untouched', async () => {
-    const dataDir = await tempDataDir('fp-replay-busy-');
-    dirs.push(dataDir);
+    const dataDir = await dirs.make('fp-replay-busy-');
     const fp = await spawnCollector(dataDir);
     try {
       assert.equal((await post(`${fp.url}/v1/batch`, { batch: [trackEvent('busy-1')] })).status, 200);

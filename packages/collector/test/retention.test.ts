@@ -18,7 +18,7 @@ import { DuckDbDatabase } from '../src/sinks/duckdb/database.js';
 import { DuckDbGovernanceStore } from '../src/sinks/duckdb/governance.js';
 import { DuckDbSink } from '../src/sinks/duckdb/sink.js';
 import { listSegments, utcDay } from '../src/wal/segments.js';
-import { adminAuth, eventually, listAll, spawnCollector, startInProcess, tempDataDir } from './support/collector.js';
+import { adminAuth, eventually, listAll, spawnCollector, startInProcess, tempDirs } from './support/collector.js';
 import { dumpEvents } from './support/duckdb-file.js';
 import { DAY, loadWal, runCli, snapshot, writeEventsAt } from './support/governance.js';
 
@@ -68,18 +68,11 @@ function contextOf(dataDir: string, settings: Settings, archiveDir: string | nul
 }
 
 describe('retention', () => {
-  const dirs: string[] = [];
-  after(async () => {
-    for (const d of dirs) await rm(d, { recursive: true, force: true });
-  });
-  async function dataDir(prefix: string): Promise<string> {
-    const d = await tempDataDir(prefix);
-    dirs.push(d);
-    return d;
-  }
+  const dirs = tempDirs();
+  after(dirs.removeAll);
 
   it('deletes exactly the rows past their type retention and the WAL days past the longest retention', async () => {
-    const dir = await dataDir('fp-ret-exact-');
+    const dir = await dirs.make('fp-ret-exact-');
     const settings = parseSettings(
       { projects: { default: { retention: { request: 30, error: 90, '*': 120 } }, shop: { retention: { '*': 10 } } } },
       null,
@@ -129,7 +122,7 @@ describe('retention', () => {
   });
 
   it('archives expired WAL segments as gzip files that decompress to the original lines, then removes them', async () => {
-    const dir = await dataDir('fp-ret-archive-');
+    const dir = await dirs.make('fp-ret-archive-');
     const archive = join(dir, 'archive');
     const settings = parseSettings({ projects: { default: { retention: { '*': 30 } } }, retention: { archiveDir: archive } }, null);
     // Small segments, so one expired day holds several.
@@ -167,7 +160,7 @@ describe('retention', () => {
   });
 
   it('never deletes an expired WAL segment the loader has not passed', async () => {
-    const dir = await dataDir('fp-ret-unloaded-');
+    const dir = await dirs.make('fp-ret-unloaded-');
     const settings = parseSettings({ projects: { default: { retention: { '*': 30 } } } }, null);
     await writeEventsAt(dir, NOW - 300 * DAY, [track('s1')]); // segment 1
     await writeEventsAt(dir, NOW - 299 * DAY, [track('s2')]); // segment 2
@@ -202,7 +195,7 @@ describe('retention', () => {
   });
 
   it('a dry run shows per project and type what would go and changes no byte of the data folder', async () => {
-    const dir = await dataDir('fp-ret-dry-');
+    const dir = await dirs.make('fp-ret-dry-');
     const now = Date.now();
     // Built-in retention defaults, whatever the working folder holds.
     const config = join(dir, 'footprint.config.json');
@@ -224,7 +217,7 @@ describe('retention', () => {
   });
 
   it('the retention command deletes what is due, and a replay afterwards does not bring expired events back', async () => {
-    const dir = await dataDir('fp-ret-replay-');
+    const dir = await dirs.make('fp-ret-replay-');
     const now = Date.now();
     const config = join(dir, 'footprint.config.json');
     await writeFile(config, '{}');
@@ -251,7 +244,7 @@ describe('retention', () => {
   });
 
   it('a running collector applies retention at start and reports the run in /healthz', async () => {
-    const dir = await dataDir('fp-ret-serve-');
+    const dir = await dirs.make('fp-ret-serve-');
     const now = Date.now();
     const config = join(dir, 'footprint.config.json');
     await writeFile(config, JSON.stringify({ projects: { default: { retention: { request: 7, '*': 60 } } } }));
@@ -287,7 +280,7 @@ describe('retention', () => {
   });
 
   it('the retention command refuses while a collector holds the database', async () => {
-    const dir = await dataDir('fp-ret-busy-');
+    const dir = await dirs.make('fp-ret-busy-');
     await writeEventsAt(dir, Date.now() - DAY, [track('t1')]);
     await loadWal(dir);
     const fp = await spawnCollector(dir);

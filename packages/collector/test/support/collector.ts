@@ -20,6 +20,24 @@ export async function tempDataDir(prefix = 'fp-test-'): Promise<string> {
 }
 
 /**
+ * Data directories a suite makes and removes when it ends.
+ * @example const dirs = tempDirs(); after(dirs.removeAll); const dir = await dirs.make('fp-x-');
+ */
+export function tempDirs(): { make: (prefix: string) => Promise<string>; removeAll: () => Promise<void> } {
+  const made: string[] = [];
+  return {
+    make: async (prefix) => {
+      const d = await tempDataDir(prefix);
+      made.push(d);
+      return d;
+    },
+    removeAll: async () => {
+      for (const d of made.splice(0)) await rm(d, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
  * Writes a settings file that keeps client addresses raw (allow-listed), for tests of how
  * the address is chosen; masking itself is tested with the defaults.
  */
@@ -124,7 +142,7 @@ export async function post(
   const res = await fetch(url, {
     method: 'POST',
     headers,
-    body: typeof body === 'string' || Buffer.isBuffer(body) ? (body as string | Buffer) : JSON.stringify(body),
+    body: typeof body === 'string' ? body : Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body),
   });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };

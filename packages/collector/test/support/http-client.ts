@@ -191,6 +191,12 @@ export async function storedEvents(url: string, query = ''): Promise<Json[]> {
   return (await listAll(url, query)).filter((e) => e.event !== BARRIER_EVENT);
 }
 
+/** Asserts that no event with this id was stored (after a barrier, so a late load cannot hide it). */
+export async function assertNotStored(url: string, id: string): Promise<void> {
+  await barrier(url);
+  assert.equal((await storedEvents(url)).filter((e) => e.id === id).length, 0, `${id} was stored`);
+}
+
 /** Waits until the events with these ids are all loaded, and answers them keyed by id. */
 export async function waitForIds(url: string, ids: readonly string[], query = ''): Promise<Map<string, Json>> {
   return eventually(
