@@ -195,6 +195,27 @@ describe('WalLoader', () => {
     t.db.close();
   });
 
+  it('loads a WAL that starts over below the checkpoint (its folder removed) instead of skipping it', async () => {
+    const t = await setup();
+    for (let i = 0; i < 20; i++) await t.wal.append(walLines(ids(i * 10, 10)));
+    await new WalLoader(t.reader, t.sink, t.opts, silent).drain();
+    const before = await t.sink.checkpoint();
+    assert.ok(before.seq > 2, 'several segments were loaded');
+    await t.wal.close();
+    await rm(join(t.dir, 'wal'), { recursive: true, force: true });
+    const wal = await WalSegmentWriter.open({ dir: join(t.dir, 'wal'), maxSegmentBytes: 8192, maxSegmentAgeMs: 3_600_000 });
+    assert.equal(wal.currentSeq(), 1);
+    await wal.append(walLines(ids(500, 5)));
+    const reader = new WalReader(join(t.dir, 'wal'), (seq) => (seq === wal.currentSeq() ? wal.durable().offset : undefined));
+    const loader = new WalLoader(reader, t.sink, t.opts, silent);
+    await loader.drain();
+    assert.deepEqual(await t.ids(), [...ids(0, 200), ...ids(500, 5)]);
+    assert.deepEqual(await t.sink.checkpoint(), wal.durable());
+    await wal.close();
+    await t.sink.close();
+    t.db.close();
+  });
+
   it('never reads bytes past the durable offset of the segment being written', async () => {
     const t = await setup();
     await t.wal.append(walLines(ids(0, 3)));

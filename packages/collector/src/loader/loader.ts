@@ -118,7 +118,20 @@ export class WalLoader {
     if (!this.sinkOpen) {
       this.opening ??= (async () => {
         await this.sink.open();
-        this.position = await this.sink.checkpoint();
+        const checkpoint = await this.sink.checkpoint();
+        const newest = (await this.reader.refresh()).at(-1)?.seq ?? 0;
+        if (newest > 0 && checkpoint.seq > newest) {
+          // The WAL starts over below the checkpoint (its folder was removed, or offline
+          // retention emptied it): its segments are new, and skipping them as loaded would
+          // lose them. Lines stored before (a restored WAL) are recognised by their ids.
+          this.log.error(
+            { checkpoint, newestSegment: newest },
+            'the database has loaded further than the WAL reaches (was the WAL folder removed?); loading the WAL from its start',
+          );
+          this.position = { seq: 0, offset: 0 };
+        } else {
+          this.position = checkpoint;
+        }
         this.sinkOpen = true;
       })().finally(() => {
         this.opening = undefined;
