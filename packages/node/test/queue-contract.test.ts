@@ -259,6 +259,32 @@ describe('DiskOutbox folder locks', () => {
     await q.close();
   });
 
+  it('takes in the events of sibling folders nobody holds any more, and leaves held ones alone', async () => {
+    const dir = await tempDir('fp-outbox-');
+    dirs.push(dir, `${dir}.2`, `${dir}.3`);
+    const lines3 = [line(1), line(2), line(3)].map((l) => `${l}\n`).join('');
+    // .2: its process died with two events undelivered (the cursor is past the first).
+    await mkdir(`${dir}.2`);
+    await writeFile(join(`${dir}.2`, 'lock'), JSON.stringify({ pid: await deadPid(), host: hostname(), token: 'gone' }));
+    await writeFile(join(`${dir}.2`, '00000004.jsonl'), lines3);
+    await writeFile(join(`${dir}.2`, 'cursor.json'), JSON.stringify({ seq: 4, offset: Buffer.byteLength(`${line(1)}\n`) }));
+    // .3: held by a process on another host that refreshes its lock.
+    await mkdir(`${dir}.3`);
+    await writeFile(join(`${dir}.3`, 'lock'), JSON.stringify({ pid: 1, host: 'another-host', token: 'live' }));
+    await writeFile(join(`${dir}.3`, '00000001.jsonl'), lines3);
+    const q = await outboxAt(dir);
+    assert.equal(q.dir, dir);
+    assert.equal(q.recovered, 2);
+    assert.deepEqual(ids(await q.next(100, 1 << 20)), ['m2', 'm3']);
+    assert.deepEqual(
+      (await readdir(`${dir}.2`)).filter((n) => n.endsWith('.jsonl')),
+      [],
+      'the abandoned folder is emptied',
+    );
+    assert.equal(await readFile(join(`${dir}.3`, '00000001.jsonl'), 'utf8'), lines3, 'a held folder is not touched');
+    await q.close();
+  });
+
   it('leaves a lock that is no longer its own in place when it closes', async () => {
     const dir = await tempDir('fp-outbox-');
     dirs.push(dir);

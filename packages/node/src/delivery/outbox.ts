@@ -3,7 +3,8 @@
  * (up to `maxBytes` on disk), a crash and a restart, and are sent again only if their
  * acknowledgement was not yet saved.
  *
- * Layout of the folder (one per process: a second process takes `<dir>.1`, then `.2`, ...):
+ * Layout of the folder (one per process: a second process takes `<dir>.1`, then `.2`, ...;
+ * a process that opens one also takes in what abandoned siblings still hold):
  *
  *   lock            the owner (pid, host, token), refreshed while held; an abandoned lock is
  *                   taken over on start (outbox-files.ts says when a lock is abandoned)
@@ -109,8 +110,8 @@ export class DiskOutbox implements EventQueue {
     private writer: FileHandle,
     private pendingEvents: number,
     private pendingBytes: number,
-    /** Events found undelivered at open (left by an earlier process). */
-    readonly recovered: number,
+    /** Events found undelivered at open (left by an earlier process, in this folder or an abandoned sibling). */
+    public recovered: number,
   ) {
     this.dir = claim.dir;
   }
@@ -120,12 +121,80 @@ export class DiskOutbox implements EventQueue {
     let claim: FolderClaim | undefined;
     for (let slot = 0; slot < SLOTS && !claim; slot++) claim = await claimFolder(slot === 0 ? config.dir : `${config.dir}.${slot}`);
     if (!claim) throw new Error(`every outbox folder ${config.dir}[.1-${SLOTS - 1}] is held by a running process`);
+    let outbox: DiskOutbox;
     try {
-      return await DiskOutbox.recover(claim, config);
+      outbox = await DiskOutbox.recover(claim, config);
     } catch (err) {
       await claim.release();
       throw err;
     }
+    await outbox.adoptSiblings(config);
+    return outbox;
+  }
+
+  /**
+   * Takes in the events left in sibling folders nobody holds any more (a cluster that
+   * shrank from four workers to two leaves `<dir>.2` and `<dir>.3` behind): their lines are
+   * appended here, then their files removed. A crash in between sends them twice, with the
+   * same messageIds, which the collector stores once. Best effort: a folder that cannot be
+   * read, or that would not fit under maxBytes, stays for later.
+   */
+  private async adoptSiblings(config: OutboxConfig): Promise<void> {
+    for (let slot = 0; slot < SLOTS; slot++) {
+      const dir = slot === 0 ? config.dir : `${config.dir}.${slot}`;
+      if (
+        dir === this.dir ||
+        !(await readdir(dir).then(
+          (names) => names.some((n) => SEGMENT_RE.test(n)),
+          () => false,
+        ))
+      )
+        continue;
+      const claim = await claimFolder(dir).catch(() => undefined);
+      if (!claim) continue;
+      try {
+        this.recovered += await this.adoptFrom(dir);
+      } catch {
+        // Left as it is: the next start tries again.
+      } finally {
+        await claim.release();
+      }
+    }
+  }
+
+  /** Appends the undelivered lines of the folder `dir` (claimed) here, then empties it; answers how many. */
+  private async adoptFrom(dir: string): Promise<number> {
+    const pos = await readPosition(dir);
+    const seqs = (await readdir(dir))
+      .map((name) => SEGMENT_RE.exec(name)?.[1])
+      .filter((x): x is string => x !== undefined)
+      .map(Number)
+      .filter((seq) => !pos || seq >= pos.seq)
+      .sort((a, b) => a - b);
+    const parts: Buffer[] = [];
+    let bytes = 0;
+    for (const seq of seqs) {
+      const path = join(dir, segmentName(seq));
+      const size = await cutTornTail(path);
+      const from = pos && seq === pos.seq ? Math.min(pos.offset, size) : 0;
+      if (size <= from) continue;
+      const fh = await open(path, 'r');
+      try {
+        const buf = Buffer.allocUnsafe(size - from);
+        const { bytesRead } = await fh.read(buf, 0, buf.length, from);
+        parts.push(buf.subarray(0, bytesRead));
+        bytes += bytesRead;
+      } finally {
+        await fh.close();
+      }
+    }
+    if (bytes > 0 && this.pendingBytes + bytes > this.config.maxBytes) return 0;
+    let events = 0;
+    for (const part of parts) for (let i = part.indexOf(0x0a); i !== -1; i = part.indexOf(0x0a, i + 1)) events++;
+    const kept = events > 0 ? await this.append({ buffers: parts, events, bytes }) : 0;
+    for (const seq of seqs) await unlink(join(dir, segmentName(seq))).catch(() => {});
+    await unlink(join(dir, 'cursor.json')).catch(() => {});
+    return kept;
   }
 
   private static async recover(claim: FolderClaim, config: OutboxConfig): Promise<DiskOutbox> {
