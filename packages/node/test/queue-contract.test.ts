@@ -285,6 +285,19 @@ describe('DiskOutbox folder locks', () => {
     await q.close();
   });
 
+  it('never takes over the folder of a live process on this host, however old its lock', async () => {
+    const dir = await tempDir('fp-outbox-');
+    dirs.push(dir, `${dir}.1`);
+    const lock = join(dir, 'lock');
+    // The parent process (the test runner) is alive; an older SDK version never refreshes its lock.
+    await writeFile(lock, String(process.ppid));
+    const old = new Date(Date.now() - LOCK_STALE_MS - 60_000);
+    await utimes(lock, old, old);
+    const q = await outboxAt(dir);
+    assert.equal(q.dir, `${dir}.1`);
+    await q.close();
+  });
+
   it('leaves a lock that is no longer its own in place when it closes', async () => {
     const dir = await tempDir('fp-outbox-');
     dirs.push(dir);

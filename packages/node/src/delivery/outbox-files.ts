@@ -21,7 +21,7 @@ export interface Position {
 /** Folders claimed by this process, so two clients in one process never share one. */
 const claimedHere = new Set<string>();
 
-/** A lock not refreshed for this long is an abandoned one, whoever wrote it (another host, another pid namespace). */
+/** A lock of another host not refreshed for this long is an abandoned one (its owner went away). */
 export const LOCK_STALE_MS = 30_000;
 /** How often an owner refreshes its lock's modification time. */
 const LOCK_REFRESH_MS = 10_000;
@@ -59,8 +59,8 @@ export interface FolderClaim {
 /**
  * Takes `dir` for this process unless a live owner (another process, or another client here)
  * holds it. A lock is abandoned when its owner is a dead process on this host (a crash, a
- * SIGKILL: how a restarted process finds the events its predecessor left), or when nobody
- * refreshed it for LOCK_STALE_MS (an owner elsewhere that went away).
+ * SIGKILL: how a restarted process finds the events its predecessor left), or, for an owner
+ * on another host (a container sharing the volume), when nobody refreshed it for LOCK_STALE_MS.
  *
  * Both steps are atomic, so processes starting together never share a folder: a new lock is
  * written whole to a file of its own and linked into place (link fails if a lock exists);
@@ -90,14 +90,28 @@ async function placeLock(lock: string, tmp: string, tries = 2): Promise<boolean>
     await link(tmp, lock);
     return true;
   } catch (err) {
-    if (errCode(err) !== 'EEXIST') throw err;
+    if (errCode(err) !== 'EEXIST') {
+      // A file system without hard links: create the lock exclusively, then fill it in (a
+      // reader meanwhile sees an empty lock, which counts as held).
+      const created = await writeFile(lock, await readFile(tmp), { flag: 'wx' }).then(
+        () => true,
+        (e: unknown) => {
+          if (errCode(e) !== 'EEXIST') throw e;
+          return false;
+        },
+      );
+      if (created) return true;
+    }
   }
   const seen = await readFile(lock, 'utf8').catch(() => undefined);
   // Released between the two steps: try once more to place a new one.
   if (seen === undefined) return tries > 1 && placeLock(lock, tmp, tries - 1);
   const owner = lockOwner(seen);
-  const deadHere = owner.host === HOST && Number.isInteger(owner.pid) && owner.pid > 0 && (owner.pid === process.pid || !alive(owner.pid));
-  if (!deadHere && (await ageMs(lock).catch(() => 0)) < LOCK_STALE_MS) return false;
+  // On this host the owner's pid says it all (an owner of an older version never refreshes
+  // its lock); elsewhere, only the lock's age can.
+  const here = owner.host === HOST && Number.isInteger(owner.pid) && owner.pid > 0;
+  const abandoned = here ? owner.pid === process.pid || !alive(owner.pid) : (await ageMs(lock).catch(() => 0)) >= LOCK_STALE_MS;
+  if (!abandoned) return false;
   // One taker per abandoned lock: the marker's name comes from the lock's content.
   const marker = `${lock}.takeover-${createHash('sha256').update(seen).digest('hex').slice(0, 16)}`;
   try {
