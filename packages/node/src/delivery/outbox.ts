@@ -162,39 +162,45 @@ export class DiskOutbox implements EventQueue {
     }
   }
 
-  /** Appends the undelivered lines of the folder `dir` (claimed) here, then empties it; answers how many. */
+  /**
+   * Appends the undelivered lines of the folder `dir` (claimed) here, a segment at a time,
+   * removing each once it is appended; stops at the first that would not fit. Answers how
+   * many events it took in.
+   */
   private async adoptFrom(dir: string): Promise<number> {
     const pos = await readPosition(dir);
     const seqs = (await readdir(dir))
       .map((name) => SEGMENT_RE.exec(name)?.[1])
       .filter((x): x is string => x !== undefined)
       .map(Number)
-      .filter((seq) => !pos || seq >= pos.seq)
       .sort((a, b) => a - b);
-    const parts: Buffer[] = [];
-    let bytes = 0;
+    let adopted = 0;
     for (const seq of seqs) {
       const path = join(dir, segmentName(seq));
+      if (pos && seq < pos.seq) {
+        await unlink(path).catch(() => {});
+        continue;
+      }
       const size = await cutTornTail(path);
       const from = pos && seq === pos.seq ? Math.min(pos.offset, size) : 0;
-      if (size <= from) continue;
-      const fh = await open(path, 'r');
-      try {
-        const buf = Buffer.allocUnsafe(size - from);
-        const { bytesRead } = await fh.read(buf, 0, buf.length, from);
-        parts.push(buf.subarray(0, bytesRead));
-        bytes += bytesRead;
-      } finally {
-        await fh.close();
+      if (size > from) {
+        if (this.pendingBytes + (size - from) > this.config.maxBytes) return adopted;
+        const fh = await open(path, 'r');
+        let part: Buffer;
+        try {
+          const buf = Buffer.allocUnsafe(size - from);
+          part = buf.subarray(0, (await fh.read(buf, 0, buf.length, from)).bytesRead);
+        } finally {
+          await fh.close();
+        }
+        let events = 0;
+        for (let i = part.indexOf(0x0a); i !== -1; i = part.indexOf(0x0a, i + 1)) events++;
+        if (events > 0) adopted += await this.append({ buffers: [part], events, bytes: part.length });
       }
+      await unlink(path).catch(() => {});
     }
-    if (bytes > 0 && this.pendingBytes + bytes > this.config.maxBytes) return 0;
-    let events = 0;
-    for (const part of parts) for (let i = part.indexOf(0x0a); i !== -1; i = part.indexOf(0x0a, i + 1)) events++;
-    const kept = events > 0 ? await this.append({ buffers: parts, events, bytes }) : 0;
-    for (const seq of seqs) await unlink(join(dir, segmentName(seq))).catch(() => {});
     await unlink(join(dir, 'cursor.json')).catch(() => {});
-    return kept;
+    return adopted;
   }
 
   private static async recover(claim: FolderClaim, config: OutboxConfig): Promise<DiskOutbox> {
