@@ -1,7 +1,12 @@
-/** The middleware contract on a real Express 5 app, with its JSON body parser and a mounted router. */
+/** The middleware contract on a real Express 5 app, with its JSON body parser and a mounted router; then errors leaving a mounted router. */
+import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
 import express from 'express';
 import { footprintErrorHandler, footprintMiddleware } from '../src/frameworks/express.js';
+import type { Footprint } from '../src/index.js';
+import { eventsWhere, marker, startCollector, testClient } from './support/harness.js';
 import { middlewareContract } from './support/middleware-contract.js';
 
 middlewareContract('Express', {
@@ -40,4 +45,44 @@ middlewareContract('Express', {
       close: () => new Promise<void>((r) => server.close(() => r()).closeAllConnections()),
     };
   },
+});
+
+describe('Express routes of mounted routers', () => {
+  let collector: Awaited<ReturnType<typeof startCollector>>;
+  let fp: Footprint;
+  let server: Server;
+  let url: string;
+  before(async () => {
+    collector = await startCollector();
+    fp = testClient(collector.url);
+    const app = express();
+    app.use(footprintMiddleware(fp));
+    const api = express.Router();
+    api.get('/fail/:id', async () => {
+      throw new Error('router broke');
+    });
+    app.use('/api', api);
+    app.use(footprintErrorHandler(fp));
+    app.use((_err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      res.status(500).send('Internal Server Error');
+    });
+    server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    await new Promise<void>((r) => server.close(() => r()).closeAllConnections());
+    await fp.shutdown();
+    await collector.dispose();
+  });
+
+  it('names an error that leaves a mounted router with the full route, mount path included', async () => {
+    const id = marker();
+    const res = await fetch(`${url}/api/fail/7`, { headers: { 'x-request-id': id } });
+    assert.equal(res.status, 500);
+    await fp.flush();
+    const events = await eventsWhere(collector.url, (e) => e.request_id === id, 2);
+    assert.equal(events.find((e) => e.type === 'request').route, '/api/fail/:id');
+    assert.equal(events.find((e) => e.type === 'error').properties.route, '/api/fail/:id');
+  });
 });

@@ -1,6 +1,9 @@
-/** The middleware contract on a real Fastify 5 app, with a prefixed plugin and its own body parser. */
+/** The middleware contract on a real Fastify 5 app, with a prefixed plugin and its own body parser; then a hijacked reply. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
 import Fastify from 'fastify';
 import { footprintPlugin } from '../src/frameworks/fastify.js';
+import { marker, startCollector, testClient } from './support/harness.js';
 import { middlewareContract } from './support/middleware-contract.js';
 
 middlewareContract('Fastify', {
@@ -32,4 +35,31 @@ middlewareContract('Fastify', {
     const { port } = app.server.address() as { port: number };
     return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
   },
+});
+
+describe('Fastify replies the app writes itself', () => {
+  it('sends the request id with a hijacked reply too', async () => {
+    const collector = await startCollector();
+    const fp = testClient(collector.url);
+    const app = Fastify();
+    await app.register(footprintPlugin, { client: fp });
+    app.get('/raw', (_req, reply) => {
+      reply.hijack();
+      reply.raw.writeHead(200, { 'content-type': 'text/plain' });
+      reply.raw.end('raw');
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const id = marker();
+      const res = await fetch(`http://127.0.0.1:${(app.server.address() as { port: number }).port}/raw`, {
+        headers: { 'x-request-id': id },
+      });
+      assert.equal(await res.text(), 'raw');
+      assert.equal(res.headers.get('x-request-id'), id);
+    } finally {
+      await app.close();
+      await fp.shutdown();
+      await collector.dispose();
+    }
+  });
 });

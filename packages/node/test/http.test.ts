@@ -1,7 +1,11 @@
-/** The middleware contract on a plain node:http server with a hand-written router. */
+/** The middleware contract on a plain node:http server with a hand-written router, then the adapter's own edges. */
+import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
 import { withFootprint } from '../src/frameworks/http.js';
+import type { Footprint } from '../src/index.js';
+import { eventsWhere, eventually, marker, startCollector, TestProxy, testClient } from './support/harness.js';
 import { middlewareContract } from './support/middleware-contract.js';
 
 const ORDER = /^\/api\/orders\/([^/?]+)/;
@@ -46,4 +50,53 @@ middlewareContract('node:http', {
       close: () => new Promise<void>((r) => server.close(() => r()).closeAllConnections()),
     };
   },
+});
+
+describe('node:http adapter edges', () => {
+  let collector: Awaited<ReturnType<typeof startCollector>>;
+  let proxy: TestProxy;
+  let fp: Footprint;
+  const servers: http.Server[] = [];
+  before(async () => {
+    collector = await startCollector();
+    proxy = await new TestProxy(collector.url).start();
+    fp = testClient(proxy.url);
+  });
+  after(async () => {
+    for (const s of servers) await new Promise<void>((r) => s.close(() => r()).closeAllConnections());
+    await fp.shutdown();
+    await proxy.stop();
+    await collector.dispose();
+  });
+  const serve = async (handler: Parameters<typeof withFootprint>[1], options: Parameters<typeof withFootprint>[2] = {}) => {
+    const server = http.createServer(withFootprint(fp, handler, options));
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+  const onWire = (id: string, type: string) => proxy.requests.flatMap((r) => r.events).find((e) => e.requestId === id && e.type === type);
+
+  it('masks every secret query key with a secretQueryKeys pattern that has the g flag', async () => {
+    const url = await serve((_req, res) => res.end('ok'), { secretQueryKeys: /token|key/gi });
+    const id = marker();
+    await (await fetch(`${url}/x?token=a&api_key=b&key=c&q=d`, { headers: { 'x-request-id': id } })).text();
+    await fp.flush();
+    await eventually(async () => onWire(id, 'request'));
+    assert.deepEqual(onWire(id, 'request').properties.query, { token: '[masked]', api_key: '[masked]', key: '[masked]', q: 'd' });
+  });
+
+  it('leaves a response that was already complete whole when the handler throws after it', async () => {
+    const big = Buffer.alloc(4 * 1024 * 1024, 'x');
+    const url = await serve(async (_req, res) => {
+      res.end(big);
+      throw new Error('after the end');
+    });
+    const id = marker();
+    const res = await fetch(`${url}/export`, { headers: { 'x-request-id': id } });
+    assert.equal((await res.arrayBuffer()).byteLength, big.length);
+    await fp.flush();
+    const events = await eventsWhere(collector.url, (e) => e.request_id === id, 2);
+    assert.equal(events.find((e) => e.type === 'error').message, 'after the end');
+    assert.equal(events.find((e) => e.type === 'request').status, 200);
+  });
 });

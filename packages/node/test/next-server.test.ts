@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { notFound, redirect } from 'next/navigation.js';
+import { notFound, permanentRedirect, redirect } from 'next/navigation.js';
 import { NextRequest, NextResponse } from 'next/server.js';
 import { footprintMiddleware, routeFromParams, withFootprint } from '../src/frameworks/next.js';
 import { eventsWhere, marker, startCollector, TestProxy, testClient } from './support/harness.js';
@@ -35,6 +35,10 @@ describe('Next.js adapters with next/server objects', () => {
     assert.equal(await routeFromParams('/shop/caf%C3%A9/7', { params: { name: 'café', id: '7' } }), '/shop/[name]/[id]');
     assert.equal(await routeFromParams('/static', { params: Promise.resolve({}) }), '/static');
     assert.equal(await routeFromParams('/x', undefined), undefined);
+    // A value that a static segment before it also has: the dynamic segment is the later one.
+    assert.equal(await routeFromParams('/api/orders/orders', { params: { id: 'orders' } }), '/api/orders/[id]');
+    assert.equal(await routeFromParams('/blog/2024/2024', { params: { year: '2024', n: '2024' } }), '/blog/[year]/[n]');
+    assert.equal(await routeFromParams('/docs/docs/a', { params: { slug: ['docs', 'a'] } }), '/docs/[...slug]');
   });
 
   it('records redirect() and notFound() as requests with their status, not as errors, and lets Next handle them', async () => {
@@ -47,6 +51,44 @@ describe('Next.js adapters with next/server objects', () => {
     const [ra] = await ofRequest(a);
     const [rb] = await ofRequest(b);
     assert.deepEqual([ra.type, ra.status, rb.type, rb.status], ['request', 307, 'request', 404]);
+  });
+
+  it('reads the status of a redirect whose URL holds a semicolon', async () => {
+    const id = marker();
+    const moved = withFootprint(fp, async () => permanentRedirect('/a;b'));
+    await assert.rejects(moved(request('/old', { 'x-request-id': id }), {}), (e: any) => e.digest.startsWith('NEXT_REDIRECT'));
+    await fp.flush();
+    const [r] = await ofRequest(id);
+    assert.equal(r.status, 308);
+  });
+
+  it('records a HEAD request at once (Next never reads its body), with the size the headers give', async () => {
+    const id = marker();
+    const handler = withFootprint(fp, async () => new Response('twelve bytes', { headers: { 'content-length': '12' } }));
+    const res = await handler(new NextRequest('http://localhost/api/orders/43', { method: 'HEAD', headers: { 'x-request-id': id } }), {});
+    assert.equal(res.headers.get('x-request-id'), id);
+    await fp.flush();
+    const [r] = await ofRequest(id);
+    assert.deepEqual([r.properties.method, r.status, r.properties.response_bytes], ['HEAD', 200, 12]);
+  });
+
+  it('links what a streamed body logs while it is produced to the request', async () => {
+    const id = marker();
+    async function* rows() {
+      fp.log.info('stream start', { id });
+      await new Promise((r) => setTimeout(r, 5));
+      fp.log.info('stream after await', { id });
+      yield new TextEncoder().encode('row\n');
+    }
+    const handler = withFootprint(fp, async () => new Response(ReadableStream.from(rows())));
+    const res = await handler(request('/api/rows', { 'x-request-id': id }), {});
+    assert.equal(await res.text(), 'row\n');
+    await fp.flush();
+    const logs = await eventsWhere(collector.url, (e) => e.type === 'log' && e.properties?.id === id, 2);
+    assert.deepEqual(
+      logs.map((e) => e.request_id),
+      [id, id],
+    );
   });
 
   it('counts a streamed body as it is sent, and records a client that went away with 499', async () => {

@@ -32,11 +32,42 @@ type WithState = ExpressRequest & { [STATE]?: RequestState };
 
 /** `/api` + `/orders/:id`: the matched route with its router's mount path (Express keeps the mount path, not its pattern). */
 export function expressRoute(req: ExpressRequest): string | undefined {
-  const path = req.route?.path;
+  const matched = (req as { [MATCHED]?: string })[MATCHED];
+  if (matched !== undefined) return matched;
+  return routeAt(req.baseUrl, req.route?.path);
+}
+
+function routeAt(baseUrl: string | undefined, path: unknown): string | undefined {
   if (path === undefined) return undefined;
   const own = typeof path === 'string' ? path : String(path);
-  const base = req.baseUrl ?? '';
+  const base = baseUrl ?? '';
   return base !== '' && own === '/' ? base : base + own;
+}
+
+const MATCHED = Symbol.for('footprint.express-route');
+const ROUTE = Symbol('footprint.express-route-object');
+const WATCHED = Symbol.for('footprint.express-route-watched');
+
+/**
+ * Express sets `req.route` when a route matches, while `req.baseUrl` is still its router's
+ * mount path; once an error or `next()` leaves the router, the mount path is put back but
+ * `req.route` stays. So the route is read when it is set: an accessor on the app's request
+ * prototype (once per app; the request objects keep their shape).
+ */
+function watchRoute(req: ExpressRequest): void {
+  const proto = Object.getPrototypeOf(req) as Record<symbol, unknown> | null;
+  if (!proto || proto[WATCHED] || Object.getOwnPropertyDescriptor(req, 'route')) return;
+  Object.defineProperty(proto, WATCHED, { value: true });
+  Object.defineProperty(proto, 'route', {
+    configurable: true,
+    get(this: Record<symbol, unknown>) {
+      return this[ROUTE];
+    },
+    set(this: ExpressRequest & Record<symbol, unknown>, route: { path?: unknown } | undefined) {
+      this[ROUTE] = route;
+      this[MATCHED] = routeAt(this.baseUrl, route?.path);
+    },
+  });
 }
 
 export function footprintMiddleware(fp: Footprint, options: ExpressOptions = {}) {
@@ -45,6 +76,7 @@ export function footprintMiddleware(fp: Footprint, options: ExpressOptions = {})
   return function footprintRequest(req: ExpressRequest, res: ServerResponse, next: (err?: unknown) => void): void {
     let state: RequestState;
     try {
+      watchRoute(req);
       state = recorder.begin(req, req.method ?? 'GET', req.originalUrl ?? req.url ?? '/', headerGetter(req.headers));
       (req as WithState)[STATE] = state;
       res.setHeader(header, state.ctx.requestId);

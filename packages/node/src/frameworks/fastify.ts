@@ -32,7 +32,8 @@ const plugin: FastifyPluginCallback<FastifyOptions> = (app, options, done) => {
     try {
       state = recorder.begin(request, request.method, request.url, headerGetter(request.headers));
       (request as WithState)[STATE] = state;
-      reply.header(header, state.ctx.requestId);
+      // On the raw response: Fastify's writeHead keeps it, and a hijacked reply sends it too.
+      reply.raw.setHeader(header, state.ctx.requestId);
     } catch {
       next();
       return;

@@ -58,9 +58,11 @@ export function withFootprint(fp: Footprint, handler: RequestListener, options: 
         res.statusCode = 500;
         res.setHeader('content-type', 'text/plain; charset=utf-8');
         res.end('Internal Server Error');
-      } else {
+      } else if (!res.writableEnded) {
+        // Half a response is out: the client must not take it for a whole one.
         res.destroy();
       }
+      // A response already ended is complete: the error came after it, and is recorded only.
     };
     const run = (): void => {
       try {

@@ -16,7 +16,7 @@
  * export const middleware = footprintMiddleware(fp, (req) => (isAllowed(req) ? undefined : new Response('no', { status: 401 })));
  */
 import type { Footprint } from '../client.js';
-import { runWithContext } from '../context.js';
+import { type CorrelationContext, runWithContext } from '../context.js';
 import {
   CLIENT_CLOSED,
   contentLength,
@@ -54,7 +54,8 @@ function controlFlowStatus(err: unknown): number | undefined {
   const digest = (err as { digest?: unknown } | null)?.digest;
   if (typeof digest !== 'string' || !digest.startsWith('NEXT_')) return undefined;
   const parts = digest.split(';');
-  if (parts[0] === 'NEXT_REDIRECT') return Number(parts[3]) || 307;
+  // NEXT_REDIRECT;<type>;<url>;<status>; — the url may hold ';' itself: the status is the last field.
+  if (parts[0] === 'NEXT_REDIRECT') return Number(parts.at(-2)) || 307;
   if (parts[0] === 'NEXT_HTTP_ERROR_FALLBACK') return Number(parts[1]) || 404;
   if (parts[0] === 'NEXT_NOT_FOUND') return 404;
   return 200;
@@ -73,18 +74,25 @@ export async function routeFromParams(path: string, ctx: unknown): Promise<strin
     }
   });
   const out = path.split('/');
-  for (const [key, value] of Object.entries(params as Record<string, unknown>)) {
+  // Dynamic segments come after the static ones they share a value with (`/api/orders/orders`
+  // is `/api/orders/[id]`), and params list them in path order: match from the right, each
+  // param at or before where the next one was found.
+  let before = segments.length;
+  for (const [key, value] of Object.entries(params as Record<string, unknown>).reverse()) {
     if (typeof value === 'string') {
-      const i = segments.indexOf(value);
+      const i = segments.lastIndexOf(value, before - 1);
       if (i > 0) {
         out[i] = `[${key}]`;
         segments[i] = '\u0000';
+        before = i;
       }
     } else if (Array.isArray(value) && value.length > 0) {
-      const i = segments.findIndex((s, at) => value.every((v, k) => segments[at + k] === v) && s === value[0]);
+      let i = -1;
+      for (let at = before - value.length; at > 0 && i === -1; at--) if (value.every((v, k) => segments[at + k] === v)) i = at;
       if (i > 0) {
         out.splice(i, value.length, `[...${key}]`);
         segments.splice(i, value.length, '\u0000');
+        before = i;
       }
     }
   }
@@ -94,34 +102,43 @@ export async function routeFromParams(path: string, ctx: unknown): Promise<strin
 /**
  * The response as sent: the request id header added, and the body counted as it streams, so
  * the `request` event (written when the body ends, or when the client goes away) has the
- * real size and duration. A response without a body is recorded at once.
+ * real size and duration. The body is read in the request's correlation context, so events
+ * written while it is produced (a streamed generator) belong to the request. A response
+ * without a body, or to a HEAD request (whose body Next never reads), is recorded at once.
  */
-function sendCounted(response: Response, header: string, id: string, finish: (bytes: number, aborted: boolean) => void): Response {
+function sendCounted(
+  req: Request,
+  response: Response,
+  header: string,
+  ctx: CorrelationContext,
+  finish: (bytes: number, aborted: boolean) => void,
+): Response {
   const headers = new Headers(response.headers);
-  headers.set(header, id);
+  headers.set(header, ctx.requestId);
   const body = response.body;
-  if (!body) {
-    finish(0, false);
-    return new Response(null, { status: response.status, statusText: response.statusText, headers });
+  if (!body || req.method === 'HEAD') {
+    finish(body ? (contentLength(response.headers.get('content-length') ?? undefined) ?? 0) : 0, false);
+    return new Response(body, { status: response.status, statusText: response.statusText, headers });
   }
   const reader = body.getReader();
   let bytes = 0;
   const counted = new ReadableStream<Uint8Array>({
-    async pull(ctl) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) {
-          ctl.close();
-          finish(bytes, false);
-          return;
+    pull: (ctl) =>
+      runWithContext(ctx, async () => {
+        try {
+          const { done, value } = await reader.read();
+          if (done) {
+            ctl.close();
+            finish(bytes, false);
+            return;
+          }
+          bytes += value.byteLength;
+          ctl.enqueue(value);
+        } catch (err) {
+          finish(bytes, true);
+          ctl.error(err);
         }
-        bytes += value.byteLength;
-        ctl.enqueue(value);
-      } catch (err) {
-        finish(bytes, true);
-        ctl.error(err);
-      }
-    },
+      }),
     cancel(reason) {
       finish(bytes, true);
       return reader.cancel(reason);
@@ -183,7 +200,7 @@ export function withFootprint<C = unknown>(
       throw err;
     }
     const facts = factsOf(req, response.status, await routeOf());
-    return sendCounted(response, header, state.ctx.requestId, (bytes, aborted) => {
+    return sendCounted(req, response, header, state.ctx, (bytes, aborted) => {
       recorder.end(
         state,
         aborted ? { ...facts, status: CLIENT_CLOSED, aborted, responseBytes: bytes } : { ...facts, responseBytes: bytes },
@@ -240,7 +257,7 @@ export function footprintMiddleware(fp: Footprint, middleware?: Middleware, opti
       return response;
     }
     const facts = factsOf(req, response.status, options.route);
-    return sendCounted(response, header, state.ctx.requestId, (bytes, aborted) =>
+    return sendCounted(req, response, header, state.ctx, (bytes, aborted) =>
       recorder.end(
         state,
         aborted ? { ...facts, status: CLIENT_CLOSED, aborted, responseBytes: bytes } : { ...facts, responseBytes: bytes },

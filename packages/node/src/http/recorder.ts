@@ -93,7 +93,9 @@ export class RequestRecorder<Req> {
     this.ignored = compileIgnore(options.ignorePaths ?? [], options.ignoreMethods ?? ['OPTIONS']);
     const rate = options.sampleRate ?? 1;
     this.sampleRate = Number.isFinite(rate) ? Math.min(1, Math.max(0, rate)) : 1;
-    this.secretKeys = options.secretQueryKeys ?? SECRET_QUERY_KEYS;
+    // Without g/y flags: RegExp#test would carry lastIndex from one key to the next and miss secrets.
+    const secret = options.secretQueryKeys;
+    this.secretKeys = secret ? new RegExp(secret.source, secret.flags.replace(/[gy]/g, '')) : SECRET_QUERY_KEYS;
     this.resolveUser = options.userId;
   }
 
