@@ -141,6 +141,13 @@ describe('enrichment visible through the read API', () => {
       assert.equal(Date.parse(row.timestamp), Date.parse(row.received_at) - 5_000);
     });
 
+    it('stores the receive time when the skew correction leaves the years 0001-9999', async () => {
+      await track(trackEvent('skew-past-9999', { timestamp: '9999-12-31T00:00:00Z', sentAt: '1990-01-01T00:00:00Z' }));
+      await track(trackEvent('skew-before-0001', { timestamp: '0001-01-01T00:00:00Z', sentAt: '2999-01-01T00:00:00Z' }));
+      const rows = await waitForIds(fp.url, ['skew-past-9999', 'skew-before-0001']);
+      for (const row of rows.values()) assert.equal(row.timestamp, row.received_at);
+    });
+
     it('applies a batch-level sentAt to every event of the batch', async () => {
       const deviceNow = Date.now() - HOUR;
       const res = await send(`${fp.url}/v1/batch`, {

@@ -32,6 +32,14 @@ describe('built-in detectors in text', () => {
     assert.equal(text(`token was ${jwt} here`), 'token was [jwt] here');
   });
 
+  it('finds an email and a JWT after long runs that the detectors scan once (bounded quantifiers)', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
+    const digits = '7'.repeat(30_000);
+    assert.equal(text(`${digits} mail kim@example.com`), `${digits} mail k***@example.com`);
+    assert.equal(text(`${'eyJ-'.repeat(5_000)} then ?t=${jwt}`), `${'eyJ-'.repeat(5_000)} then ?t=[jwt]`);
+    assert.equal(text(`${'a.'.repeat(10_000)}x`), `${'a.'.repeat(10_000)}x`);
+  });
+
   it('truncates IPv4 to /24 and IPv6 to /48 wherever they appear', () => {
     assert.equal(text('from 203.0.113.77 and 2001:db8:85a3:8d3:1319:8a2e:370:7348'), 'from 203.0.113.0 and 2001:db8:85a3::');
     assert.equal(truncateIp('::ffff:10.1.2.3'), '10.1.2.0');

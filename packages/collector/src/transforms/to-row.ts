@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { FootprintEvent } from '@footprint/schema';
 import type { StoredRow } from '../model/row.js';
 import { campaignOf, parseUrl, referrerDomain } from './enrich/page-url.js';
-import { eventTime } from './enrich/timestamp.js';
+import { eventTime, storableTime } from './enrich/timestamp.js';
 import { parseUserAgent } from './enrich/user-agent.js';
 
 /** What the collector knows about the request an event arrived in. */
@@ -120,7 +120,7 @@ export function toRow(e: FootprintEvent, meta: RequestMeta): StoredRow {
   const uaInfo = parseUserAgent(ua);
   const library = (ctx.library ?? {}) as Dict;
   const clientTs = eventTime(meta.receivedAtMs, e.timestamp, e.originalTimestamp, e.sentAt);
-  const ts = Number.isFinite(clientTs) && Math.abs(clientTs) < 8.64e15 ? clientTs : meta.receivedAtMs;
+  const ts = storableTime(clientTs) ? clientTs : meta.receivedAtMs;
 
   let event: string | null = null;
   let level: string | null = null;

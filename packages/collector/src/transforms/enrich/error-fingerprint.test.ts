@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { errorFingerprint } from './error-fingerprint.js';
+import { errorFingerprint, frameOf } from './error-fingerprint.js';
 
 describe('errorFingerprint', () => {
   it('is the same for one bug seen with other ids and line numbers', () => {
@@ -41,5 +41,28 @@ describe('errorFingerprint', () => {
     );
     assert.notEqual(a, b);
     assert.equal(a, c);
+  });
+
+  it('reads the function and file of each frame format, and nothing from lines that are not frames', () => {
+    const cases: Array<[string, [string, string] | undefined]> = [
+      ['    at Object.handler (/app/src/routes/orders.js:42:17)', ['Object.handler', 'orders.js']],
+      ['    at /app/node_modules/express/lib/router/layer.js:95:5', ['', 'layer.js']],
+      ['    at async fn (/a/b.js:3:4)', ['async fn', 'b.js']],
+      ['    at processTicksAndRejections (node:internal/process/task_queues:95:5)', ['processTicksAndRejections', 'task_queues']],
+      ['    at fn (file:///C:/app/x.js:1:2)', ['fn', 'x.js']],
+      ['  at   spaced   (/a/b.js:1:2)', ['spaced', 'b.js']],
+      ['handleClick@https://shop.example/static/js/main.3f2a.js:1:2345', ['handleClick', 'main.3f2a.js']],
+      ['@https://shop.example/app.js:10:2', ['', 'app.js']],
+      ['Error: boom', undefined],
+      ['    at async Promise.all (index 0)', ['async Promise.all', 'index 0']],
+      ['a b@c.js:1', undefined],
+    ];
+    for (const [line, frame] of cases) assert.deepEqual(frameOf(line), frame, line);
+  });
+
+  it('reads a hostile stack line (a run of " (/" thousands long) as no frame', () => {
+    const line = `at ${' (/'.repeat(10_000)}`;
+    assert.equal(frameOf(line), undefined);
+    assert.match(errorFingerprint('Error', 'm', Array(40).fill(line).join('\n')), /^[0-9a-f]{16}$/);
   });
 });

@@ -26,3 +26,16 @@ export function eventTime(
   if (sentAt === undefined) return ownMs;
   return ownMs + (receivedAtMs - parseIsoUtc(sentAt));
 }
+
+/** 0001-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the times a four-digit ISO-8601 year writes. */
+const FIRST_MS = -62135596800000;
+const LAST_MS = 253402300799999;
+
+/**
+ * Whether a computed event time can be stored: a year of four digits. A skew correction can
+ * push a valid time out of that range (`9999-12-31` sent with a `sentAt` of 1990), and such a
+ * time would be written as `+010036-…`, which the database refuses.
+ */
+export function storableTime(ms: number): boolean {
+  return Number.isFinite(ms) && ms >= FIRST_MS && ms <= LAST_MS;
+}
