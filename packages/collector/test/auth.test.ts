@@ -5,6 +5,7 @@ import {
   ADMIN_TOKEN,
   adminAuth,
   basicAuth,
+  eventually,
   type InProcess,
   startInProcess,
   tempDataDir,
@@ -244,6 +245,52 @@ describe('projects with their own write keys', () => {
       shop.body.events.map((e: Json) => e.id),
       ['proj-shop'],
     );
+  });
+
+  it('pages through rows that share timestamp and id across projects without skipping one', async () => {
+    const same = { type: 'track', event: 'Twin', messageId: 'twin-id', anonymousId: 'a', timestamp: '2026-03-01T00:00:00.000Z' };
+    for (const key of [SHOP_KEY, undefined]) {
+      const res = await send(`${fp.url}/v1/track`, { headers: { ...json, authorization: basicAuth(key) }, body: same });
+      assert.equal(res.status, 200, res.text);
+    }
+    await eventually(async () => ((await readEvents(fp.url, 'event=Twin')).body.events.length === 2 ? true : undefined));
+    const seen: string[] = [];
+    let cursor = '';
+    do {
+      const page = await readEvents(fp.url, `event=Twin&limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      assert.equal(page.status, 200, page.text);
+      seen.push(...page.body.events.map((e: Json) => `${e.project_id}/${e.id}`));
+      cursor = page.body.next_cursor ?? '';
+    } while (cursor);
+    assert.deepEqual(seen.sort(), ['default/twin-id', 'shop/twin-id']);
+  });
+
+  it('stops accepting the default project keys of keys.json once FOOTPRINT_WRITE_KEY is set', async () => {
+    const other = await tempDataDir();
+    await writeFile(
+      `${other}/keys.json`,
+      JSON.stringify({
+        adminToken: 'x'.repeat(24),
+        projects: [
+          { id: 'default', writeKeys: ['leaked_old_key'] },
+          { id: 'shop', writeKeys: [SHOP_KEY] },
+        ],
+      }),
+    );
+    const app = await startInProcess({}, other);
+    try {
+      const body = trackEvent('after-revoke');
+      assertError(
+        await send(`${app.url}/v1/track`, { headers: { ...json, authorization: basicAuth('leaked_old_key') }, body }),
+        401,
+        'invalid_write_key',
+      );
+      assert.equal((await send(`${app.url}/v1/track`, { headers: { ...json, authorization: basicAuth() }, body })).status, 200);
+      assert.equal((await send(`${app.url}/v1/track`, { headers: { ...json, authorization: basicAuth(SHOP_KEY) }, body })).status, 200);
+    } finally {
+      await app.dispose();
+      await rm(other, { recursive: true, force: true });
+    }
   });
 
   it('lets FOOTPRINT_ADMIN_TOKEN override the admin token in keys.json', async () => {

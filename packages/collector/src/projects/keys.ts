@@ -1,7 +1,8 @@
 /**
  * Credentials: each project's write keys (send only) and the admin token (read). Kept in
  * `<data>/keys.json` (mode 0600); a missing key is generated on first start and printed
- * once. FOOTPRINT_WRITE_KEY / FOOTPRINT_ADMIN_TOKEN override what the file holds.
+ * once. FOOTPRINT_WRITE_KEY / FOOTPRINT_ADMIN_TOKEN override what the file holds: with
+ * FOOTPRINT_WRITE_KEY set, the default project's keys in the file are not accepted.
  *
  *   { "adminToken": "...", "projects": [{ "id": "default", "writeKeys": ["..."], "hashSecret": "..." }] }
  */
@@ -89,7 +90,11 @@ export async function loadKeys(dataDir: string, env: { writeKey?: string; adminT
     await rename(`${path}.tmp`, path);
   }
   const byKey = new Map<string, string>();
-  for (const p of file.projects) for (const k of p.writeKeys) byKey.set(k, p.id);
+  for (const p of file.projects) {
+    // FOOTPRINT_WRITE_KEY replaces the default project's keys (so a leaked one can be revoked), as the admin token does.
+    if (env.writeKey && p.id === DEFAULT_PROJECT) continue;
+    for (const k of p.writeKeys) byKey.set(k, p.id);
+  }
   if (env.writeKey) byKey.set(env.writeKey, DEFAULT_PROJECT);
   const admin = env.adminToken ?? file.adminToken;
   return {

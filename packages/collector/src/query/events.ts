@@ -1,7 +1,9 @@
 /**
  * The event listing of the read API: filters, newest first, keyset pagination. The cursor
- * is the (timestamp, id) of the last row of a page, opaque to clients (base64url JSON), so
- * paging stays exact while new events arrive.
+ * is the (timestamp, project_id, id, received_at) of the last row of a page, opaque to
+ * clients (base64url JSON), so paging stays exact while new events arrive. An id is unique
+ * only per project, and the same id may be stored again after the dedup window: those four
+ * together are unique (copies with one received_at are one event).
  */
 import { COLUMNS } from '../model/columns.js';
 
@@ -25,6 +27,9 @@ export interface EventFilter {
 export interface Cursor {
   t: string;
   id: string;
+  /** project_id and received_at of the row (cursors of earlier versions have neither). */
+  p?: string;
+  r?: string;
 }
 
 export interface EventPage {
@@ -46,9 +51,11 @@ export function decodeCursor(s: string): Cursor | undefined {
   try {
     const v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as unknown;
     if (typeof v !== 'object' || v === null) return undefined;
-    const { t, id } = v as Record<string, unknown>;
+    const { t, id, p, r } = v as Record<string, unknown>;
     if (typeof t !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(t))) return undefined;
-    return { t, id };
+    if (p === undefined && r === undefined) return { t, id };
+    if (typeof p !== 'string' || typeof r !== 'string' || Number.isNaN(Date.parse(r))) return undefined;
+    return { t, id, p, r };
   } catch {
     return undefined;
   }

@@ -57,11 +57,21 @@ export class DuckDbEventStore implements EventStore {
       params.to = toDuckTs(f.to);
     }
     if (f.cursor) {
-      where.push(`("timestamp" < $ct::TIMESTAMP OR ("timestamp" = $ct::TIMESTAMP AND "id" < $cid))`);
-      params.ct = toDuckTs(f.cursor.t);
-      params.cid = f.cursor.id;
+      // After the cursor's row in the order below: (timestamp, project_id, id, received_at) descending.
+      const c = f.cursor;
+      const rest =
+        c.p !== undefined && c.r !== undefined
+          ? `("project_id" < $cp OR ("project_id" = $cp AND ("id" < $cid OR ("id" = $cid AND "received_at" < $cr::TIMESTAMP))))`
+          : `"id" < $cid`;
+      where.push(`("timestamp" < $ct::TIMESTAMP OR ("timestamp" = $ct::TIMESTAMP AND ${rest}))`);
+      params.ct = toDuckTs(c.t);
+      params.cid = c.id;
+      if (c.p !== undefined && c.r !== undefined) {
+        params.cp = c.p;
+        params.cr = toDuckTs(c.r);
+      }
     }
-    const sql = `SELECT ${SELECT_LIST} FROM events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "timestamp" DESC, "id" DESC LIMIT ${f.limit + 1}`;
+    const sql = `SELECT ${SELECT_LIST} FROM events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "timestamp" DESC, "project_id" DESC, "id" DESC, "received_at" DESC LIMIT ${f.limit + 1}`;
     if (!this.scratchReady) {
       await prepareScratch(this.scratchDir);
       this.scratchReady = true;
@@ -90,7 +100,10 @@ export class DuckDbEventStore implements EventStore {
       const last = page.at(-1);
       return {
         events,
-        next_cursor: more && last ? encodeCursor({ t: String(last.timestamp), id: String(last.id) }) : null,
+        next_cursor:
+          more && last
+            ? encodeCursor({ t: String(last.timestamp), p: String(last.project_id), id: String(last.id), r: String(last.received_at) })
+            : null,
       };
     });
   }
