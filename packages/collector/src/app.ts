@@ -233,16 +233,17 @@ export async function startCollector(config: Config, log: Logger, options: Colle
   async function stop(): Promise<void> {
     http.drain();
     await new Promise<void>((resolve) => {
-      http.server.close(() => resolve());
-      http.server.closeIdleConnections();
-      const tick = setInterval(() => {
-        http.server.closeIdleConnections();
-        if (http.inFlight() === 0) clearInterval(tick);
-      }, 50);
-      setTimeout(() => {
+      // Idle keep-alive connections are closed until the server has none left: one that sends
+      // a request meanwhile is answered (503, connection: close) and then closed too.
+      const tick = setInterval(() => http.server.closeIdleConnections(), 50);
+      const force = setTimeout(() => http.server.closeAllConnections(), 10_000);
+      force.unref();
+      http.server.close(() => {
         clearInterval(tick);
-        http.server.closeAllConnections();
-      }, 10_000).unref();
+        clearTimeout(force);
+        resolve();
+      });
+      http.server.closeIdleConnections();
     });
     await retention.stop();
     await maintenance.idle();

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { basicAuth, spawnCollector, tempDataDir, trackEvent } from './support/collector.js';
@@ -46,6 +47,38 @@ function slowPost(url: string, body: string): { sentHead: Promise<void>; finish:
 }
 
 describe('graceful stop', () => {
+  it('answers a request that arrives on a kept-alive connection after the signal with 503 and closes that connection', async () => {
+    const dataDir = await tempDataDir('fp-life-');
+    dirs.push(dataDir);
+    const fp = await spawnCollector(dataDir);
+    const u = new URL(fp.url);
+    const sock = connect(Number(u.port), u.hostname);
+    let got = '';
+    sock.on('data', (d: Buffer) => {
+      got += d.toString();
+    });
+    const closed = new Promise<void>((r) => sock.once('close', () => r()));
+    await new Promise((r) => sock.once('connect', r));
+    const body = JSON.stringify(trackEvent('life-keepalive'));
+    const head = `POST /v1/track HTTP/1.1\r\nHost: x\r\nAuthorization: ${basicAuth()}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
+    sock.write(head + body);
+    while (!got.includes('\r\n\r\n{')) await new Promise((r) => setTimeout(r, 20));
+    assert.match(got, /^HTTP\/1\.1 200/);
+    // The next request on the same connection: its first line before the signal, the rest after.
+    got = '';
+    sock.write(head.slice(0, 30));
+    await new Promise((r) => setTimeout(r, 100));
+    fp.proc.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    sock.write(head.slice(30) + body);
+    await closed;
+    assert.match(got, /^HTTP\/1\.1 503/);
+    assert.match(got, /\r\nconnection: close\r\n/i);
+    assert.equal((await fp.exited).code, 0, fp.output());
+    const counts = await idCounts(join(dataDir, 'footprint.duckdb'));
+    assert.equal(counts.get('life-keepalive'), 1);
+  });
+
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`finishes in-flight requests, loads everything and exits 0 on ${signal}`, async () => {
       const dataDir = await tempDataDir('fp-life-');

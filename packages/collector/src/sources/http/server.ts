@@ -111,10 +111,17 @@ export function createHttpServer(routes: HttpRoutes, log: Logger): HttpServer {
     return routes.ingest(req, res, kind, query, target.type);
   }
 
+  /** Responses not yet finished: on drain, those whose headers are not out yet end their connection. */
+  const open = new Set<ServerResponse>();
   const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 30_000 }, (req, res) => {
     active++;
+    open.add(res);
+    // While shutting down, every answer closes its connection: a keep-alive client would
+    // otherwise send its next request into a server that is going away.
+    if (draining) res.setHeader('connection', 'close');
     res.once('close', () => {
       active--;
+      open.delete(res);
     });
     route(req, res).catch((err: unknown) => {
       log.error({ err, url: req.url }, 'request failed');
@@ -142,6 +149,7 @@ export function createHttpServer(routes: HttpRoutes, log: Logger): HttpServer {
     inFlight: () => active,
     drain: () => {
       draining = true;
+      for (const res of open) if (!res.headersSent) res.setHeader('connection', 'close');
     },
   };
 }
