@@ -87,6 +87,8 @@ export const errors = {
     new FootprintError('event_too_large', 413, `${path || 'the event'} is larger than ${limit} (limit maxEventBytes)`, path),
   tooManyEvents: (limit: number) =>
     new FootprintError('too_many_events', 413, `a batch holds at most ${limit} events (limit maxBatchEvents)`, 'batch'),
+  tooManyLogRecords: (limit: number) =>
+    new FootprintError('too_many_events', 413, `a request holds at most ${limit} log records (limit otlpMaxLogRecords)`, 'resourceLogs'),
   invalidQuery: (param: string, rule: string) => new FootprintError('invalid_query', 400, `${param} ${rule}`, param),
   walUnavailable: (cause: unknown) =>
     new FootprintError('wal_unavailable', 503, 'events could not be written to disk; retry later', '', { cause }),

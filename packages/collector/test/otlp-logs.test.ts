@@ -270,6 +270,9 @@ describe('POST /v1/logs (OTLP/HTTP JSON)', () => {
     assert.equal(Number(surrogate.body.partialSuccess.rejectedLogRecords), 1);
     const many = Array.from({ length: 2000 }, (_, i) => ({ body: str(`bulk ${i}`), attributes: [attr('case', str('bulk'))] }));
     assert.deepEqual((await send(request(many))).body, {});
+    const tooMany = await send(request(Array.from({ length: 10_001 }, () => ({}))));
+    assert.equal(tooMany.status, 413);
+    assert.match(JSON.stringify(tooMany.body), /at most 10000 log records \(limit otlpMaxLogRecords\)/);
     const huge = await send(request([{ body: str('x'.repeat(40_000)) }]));
     assert.match(huge.body.partialSuccess.errorMessage, /larger than 32 KB/);
     const tooBig = await fetch(`${c.url}/v1/logs`, {

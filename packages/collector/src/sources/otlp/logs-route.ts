@@ -8,7 +8,7 @@
  * Answers per the OTLP spec: 200 `{}`; 200 with `partialSuccess.rejectedLogRecords` when
  * some records were rejected (the client must not retry those); 400 for a body that is not
  * an ExportLogsServiceRequest; 401 without a valid write key; 413 over 20 MiB (the spec's
- * recommended limit, checked again after gzip); 415 for protobuf; 503 when the WAL cannot
+ * recommended limit, checked again after gzip) or over 10,000 records; 415 for protobuf; 503 when the WAL cannot
  * write (retryable).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -22,6 +22,24 @@ import { sendOtlpError, sendOtlpJson } from './status.js';
 /** Largest request body, received and inflated (the spec recommends 20 MiB). */
 export const OTLP_MAX_BODY_BYTES = 20 * 1024 * 1024;
 const LIMIT: BodyLimit = { bytes: OTLP_MAX_BODY_BYTES, name: 'otlpMaxBodyBytes' };
+/**
+ * Most log records in one request. OpenTelemetry's batch processor exports 512 at a time; a
+ * 20 MiB body of empty records would otherwise be over a hundred thousand events to parse,
+ * mask and write in one go.
+ */
+export const OTLP_MAX_LOG_RECORDS = 10_000;
+
+/** How many log records an export request holds (0 for shapes logsToEvents refuses anyway). */
+function recordCount(request: unknown): number {
+  let n = 0;
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  const field = (v: unknown, key: string): unknown =>
+    v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
+  for (const rl of list(field(request, 'resourceLogs')))
+    for (const sl of list(field(rl, 'scopeLogs'))) n += list(field(sl, 'logRecords')).length;
+  return n;
+}
+
 /** Rejections named in `errorMessage`; the count covers all of them. */
 const NAMED_REJECTIONS = 3;
 
@@ -50,6 +68,7 @@ export function createOtlpLogsHandler(deps: IngestDeps) {
       if (req.headers['content-length'] === '0') return sendOtlpJson(res, 200, {});
 
       const body = await readJsonBody(req, LIMIT);
+      if (recordCount(body.value) > OTLP_MAX_LOG_RECORDS) throw errors.tooManyLogRecords(OTLP_MAX_LOG_RECORDS);
       const mapped = logsToEvents(body.value);
       const result = await ingestForProject(deps, req, project, mapped.events, body.bytes, '');
       const reasons = [
