@@ -47,7 +47,7 @@ middlewareContract('Express', {
   },
 });
 
-describe('Express routes of mounted routers', () => {
+describe('Express: mounted routers and failed responses', () => {
   let collector: Awaited<ReturnType<typeof startCollector>>;
   let fp: Footprint;
   let server: Server;
@@ -62,6 +62,10 @@ describe('Express routes of mounted routers', () => {
       throw new Error('router broke');
     });
     app.use('/api', api);
+    app.get('/export', (_req, res) => {
+      res.write('first rows');
+      res.destroy(new Error('disk read failed'));
+    });
     app.use(footprintErrorHandler(fp));
     app.use((_err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
       res.status(500).send('Internal Server Error');
@@ -74,6 +78,16 @@ describe('Express routes of mounted routers', () => {
     await new Promise<void>((r) => server.close(() => r()).closeAllConnections());
     await fp.shutdown();
     await collector.dispose();
+  });
+
+  it('records a response the app destroyed with an error as a 500 with its message, not as a client that went away', async () => {
+    const id = marker();
+    await assert.rejects(fetch(`${url}/export`, { headers: { 'x-request-id': id } }).then((r) => r.text()));
+    await fp.flush();
+    const [r] = await eventsWhere(collector.url, (e) => e.request_id === id && e.type === 'request');
+    assert.equal(r.status, 500);
+    assert.equal(r.message, 'disk read failed');
+    assert.equal(r.properties.aborted, undefined);
   });
 
   it('names an error that leaves a mounted router with the full route, mount path included', async () => {

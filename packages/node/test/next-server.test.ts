@@ -117,6 +117,20 @@ describe('Next.js adapters with next/server objects', () => {
     assert.equal(rg.properties.aborted, true);
   });
 
+  it('records a body that fails while it streams as a 500 with its message', async () => {
+    const id = marker();
+    async function* rows() {
+      yield new TextEncoder().encode('row\n');
+      throw new Error('query cursor lost');
+    }
+    const handler = withFootprint(fp, async () => new Response(ReadableStream.from(rows())));
+    const res = await handler(request('/api/rows', { 'x-request-id': id }), {});
+    await assert.rejects(res.text(), /query cursor lost/);
+    await fp.flush();
+    const [r] = await ofRequest(id);
+    assert.deepEqual([r.status, r.message, r.properties.aborted], [500, 'query cursor lost', undefined]);
+  });
+
   it('hands a flush to waitUntil after each response, for serverless hosting', async () => {
     const handed: Promise<unknown>[] = [];
     const handler = withFootprint(fp, async () => Response.json({ ok: true }), { waitUntil: (p) => handed.push(p) });

@@ -111,7 +111,8 @@ function sendCounted(
   response: Response,
   header: string,
   ctx: CorrelationContext,
-  finish: (bytes: number, aborted: boolean) => void,
+  /** `aborted` is true when the client went away, an Error when the body failed. */
+  finish: (bytes: number, aborted: boolean | Error) => void,
 ): Response {
   const headers = new Headers(response.headers);
   headers.set(header, ctx.requestId);
@@ -135,7 +136,8 @@ function sendCounted(
           bytes += value.byteLength;
           ctl.enqueue(value);
         } catch (err) {
-          finish(bytes, true);
+          // The app's body failed: the server's failure, not the client's.
+          finish(bytes, err instanceof Error ? err : new Error(String(err)));
           ctl.error(err);
         }
       }),
@@ -145,6 +147,13 @@ function sendCounted(
     },
   });
   return new Response(counted, { status: response.status, statusText: response.statusText, headers });
+}
+
+/** The facts once the body ended: sent whole, cut by the client (499), or failed on the server (500). */
+function endFacts(facts: RequestFacts, bytes: number, aborted: boolean | Error): RequestFacts {
+  if (aborted === false) return { ...facts, responseBytes: bytes };
+  if (aborted === true) return { ...facts, status: CLIENT_CLOSED, aborted: true, responseBytes: bytes };
+  return { ...facts, status: 500, errorMessage: aborted.message, responseBytes: bytes };
 }
 
 function factsOf(req: Request, status: number, route: string | undefined): RequestFacts {
@@ -201,10 +210,7 @@ export function withFootprint<C = unknown>(
     }
     const facts = factsOf(req, response.status, await routeOf());
     return sendCounted(req, response, header, state.ctx, (bytes, aborted) => {
-      recorder.end(
-        state,
-        aborted ? { ...facts, status: CLIENT_CLOSED, aborted, responseBytes: bytes } : { ...facts, responseBytes: bytes },
-      );
+      recorder.end(state, endFacts(facts, bytes, aborted));
       settle();
     });
   };
@@ -257,12 +263,7 @@ export function footprintMiddleware(fp: Footprint, middleware?: Middleware, opti
       return response;
     }
     const facts = factsOf(req, response.status, options.route);
-    return sendCounted(req, response, header, state.ctx, (bytes, aborted) =>
-      recorder.end(
-        state,
-        aborted ? { ...facts, status: CLIENT_CLOSED, aborted, responseBytes: bytes } : { ...facts, responseBytes: bytes },
-      ),
-    );
+    return sendCounted(req, response, header, state.ctx, (bytes, aborted) => recorder.end(state, endFacts(facts, bytes, aborted)));
   };
 }
 

@@ -31,15 +31,19 @@ export function nodeFacts(
   length: unknown = res.getHeader('content-length'),
 ): RequestFacts {
   const finished = res.writableFinished;
+  // Not finished: the client went away (499), or the app destroyed the response with an
+  // error (a body stream that failed), which is the server's failure (500).
+  const failure = finished ? null : res.errored;
   const h = req.headers;
   return {
-    status: finished ? res.statusCode : CLIENT_CLOSED,
+    status: finished ? res.statusCode : failure ? 500 : CLIENT_CLOSED,
     route,
     ip,
     userAgent: h['user-agent'],
     referrer: h.referer ?? (h.referrer as string | undefined),
     requestBytes: contentLength(h['content-length']),
     responseBytes: contentLength(length),
-    aborted: !finished,
+    aborted: !finished && !failure,
+    ...(failure ? { errorMessage: failure.message } : {}),
   };
 }

@@ -54,6 +54,8 @@ export interface RequestFacts {
   responseBytes?: number;
   /** The client went away before the response was complete. */
   aborted?: boolean;
+  /** The response failed on the server's side (a body stream that errored). */
+  errorMessage?: string;
 }
 
 /** nginx's "client closed request", for responses the client did not wait for. */
@@ -136,7 +138,8 @@ export class RequestRecorder<Req> {
     state.ended = true;
     if (!state.recorded) return;
     try {
-      const failed = facts.status >= 500 || state.errorMessage !== undefined;
+      const errorMessage = state.errorMessage ?? (typeof facts.errorMessage === 'string' ? facts.errorMessage.slice(0, 1024) : undefined);
+      const failed = facts.status >= 500 || errorMessage !== undefined;
       if (!failed && this.sampleRate < 1 && Math.random() >= this.sampleRate) return;
       const ctx = state.ctx;
       // Every field present (undefined ones are left out by JSON.stringify): one object shape.
@@ -152,7 +155,7 @@ export class RequestRecorder<Req> {
         ip: facts.ip || undefined,
         user_agent: facts.userAgent || undefined,
         referrer: facts.referrer || undefined,
-        error_message: state.errorMessage,
+        error_message: errorMessage,
         aborted: facts.aborted ? true : undefined,
         parent_span_id: state.parentSpanId,
       };
