@@ -188,8 +188,17 @@ describe('read API filters', () => {
     }
   });
 
-  it('answers from and to that are not ISO-8601 with 400 naming the parameter', async () => {
-    for (const value of ['yesterday', '1772323200', '2026-13-01', '03/01/2026', '2026-03-01T25:00:00Z']) {
+  it('answers from and to that are not ISO-8601 dates that exist with 400 naming the parameter', async () => {
+    for (const value of [
+      'yesterday',
+      '1772323200',
+      '2026-13-01',
+      '03/01/2026',
+      '2026-03-01T25:00:00Z',
+      '2026-02-30',
+      '2026-04-31T10:00:00Z',
+      '2025-02-29',
+    ]) {
       assertError(await readEvents(fp.url, `from=${encodeURIComponent(value)}`), 400, 'invalid_query', 'from');
       assertError(await readEvents(fp.url, `to=${encodeURIComponent(value)}`), 400, 'invalid_query', 'to');
     }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type InProcess, startInProcess, trackEvent, WRITE_KEY } from './support/collector.js';
-import { assertError, barrier, type Json, type Reply, send, storedEvents, waitForIds } from './support/http-client.js';
+import { assertError, assertNotStored, barrier, type Json, type Reply, send, storedEvents, waitForIds } from './support/http-client.js';
 
 const request = (id: string, props: Record<string, unknown> = {}): Record<string, unknown> => ({
   type: 'request',
@@ -57,6 +57,20 @@ describe('validation errors name the offending field', () => {
     assertError(await send(`${fp.url}/v1/batch`, { body: { batch: {} } }), 400, 'invalid_body', 'batch');
     assertError(await send(`${fp.url}/v1/batch`, { body: { batch: 'x' } }), 400, 'invalid_body', 'batch');
     assertError(await send(`${fp.url}/v1/batch`, { body: { events: [trackEvent('e')] } }), 400, 'invalid_body', 'batch');
+  });
+
+  it('answers batch-level context and sentAt of the wrong type with 400 naming them, and stores none of the batch', async () => {
+    for (const context of [5, 'ctx', [1]]) {
+      assertError(await send(`${fp.url}/v1/batch`, { body: { context, batch: [trackEvent('bad-ctx')] } }), 400, 'invalid_body', 'context');
+    }
+    assertError(
+      await send(`${fp.url}/v1/batch`, { body: { sentAt: 1_700_000_000, batch: [trackEvent('bad-sent')] } }),
+      400,
+      'invalid_body',
+      'sentAt',
+    );
+    await assertNotStored(fp.url, 'bad-ctx');
+    await assertNotStored(fp.url, 'bad-sent');
   });
 
   it('answers a single event that is not an object with 400 not_an_object', async () => {

@@ -66,6 +66,13 @@ function batchEvents(body: unknown): unknown[] {
   const batch = body.batch;
   if (batch === undefined) throw errors.invalidBody('batch is required: send {"batch":[...]}', 'batch');
   if (!Array.isArray(batch)) throw errors.invalidBody('batch must be an array of events', 'batch');
+  // Batch-level fields apply to every event: a wrong type would silently change nothing, so it is refused.
+  if (body.context !== undefined && body.context !== null && !isDict(body.context)) {
+    throw errors.invalidBody('context of a batch must be an object (defaults for each event’s context)', 'context');
+  }
+  if (body.sentAt !== undefined && body.sentAt !== null && typeof body.sentAt !== 'string') {
+    throw errors.invalidBody('sentAt of a batch must be an ISO-8601 date-time string', 'sentAt');
+  }
   const ctx = isDict(body.context) ? body.context : undefined;
   const sentAt = typeof body.sentAt === 'string' ? body.sentAt : undefined;
   if (!ctx && !sentAt) return batch;
