@@ -39,6 +39,9 @@ describe('retry rules', () => {
   it('reads Retry-After as seconds or as an HTTP date', () => {
     assert.equal(retryAfterMs('3'), 3000);
     assert.equal(retryAfterMs('Wed, 21 Oct 2015 07:28:05 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT')), 5000);
+    // The two obsolete forms recipients must accept (RFC 9110 §5.6.7).
+    assert.equal(retryAfterMs('Sunday, 06-Nov-94 08:49:37 GMT', Date.parse('1994-11-06T08:49:30Z')), 7000);
+    assert.equal(retryAfterMs('Sun Nov  6 08:49:37 1994', Date.parse('1994-11-06T08:49:30')), 7000);
     assert.equal(retryAfterMs('soon'), undefined);
     assert.equal(retryAfterMs(undefined), undefined);
     // Neither is an HTTP date, though Date.parse reads both as one (in 2001).

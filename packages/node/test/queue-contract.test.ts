@@ -244,6 +244,15 @@ describe('DiskOutbox folder locks', () => {
     });
   }
 
+  it('gives two clients of one process opening at the same moment two folders', async () => {
+    const dir = await tempDir('fp-outbox-');
+    dirs.push(dir, `${dir}.1`);
+    const [a, b] = await Promise.all([outboxAt(dir), outboxAt(dir)]);
+    assert.deepEqual([a.dir, b.dir].sort(), [dir, `${dir}.1`]);
+    await a.close();
+    await b.close();
+  });
+
   it('waits LOCK_STALE_MS for a lock of another host, then takes its folder over', async () => {
     const dir = await tempDir('fp-outbox-');
     dirs.push(dir, `${dir}.1`);
@@ -339,17 +348,18 @@ describe('DiskOutbox write faults', () => {
     await q.close();
   });
 
-  it('keeps writing after the next segment could not be opened once', async () => {
+  it('keeps writing into the current segment while the next one cannot be opened, and rotates once it can', async () => {
     const q = await outboxAt(undefined, 1 << 20, 200);
     assert.equal(await q.append(taken([line(0, 150)])), 1);
     // A folder where the next segment's file goes: opening it fails (as with no file handles left).
     const next = join(q.dir, '00000002.jsonl');
     await mkdir(next);
-    await assert.rejects(q.append(taken([line(1, 150)])));
+    assert.equal(await q.append(taken([line(1, 150)])), 1, 'the group goes into the current segment');
     await rmdir(next);
     assert.equal(await q.append(taken([line(2, 150)])), 1);
+    assert.ok((await readdir(q.dir)).includes('00000002.jsonl'), 'the next group rotated');
     const first = await q.next(100, 1 << 20);
-    assert.deepEqual(ids(first), ['m0']);
+    assert.deepEqual(ids(first), ['m0', 'm1']);
     await q.ack(first as QueuedBatch);
     assert.deepEqual(ids(await q.next(100, 1 << 20)), ['m2']);
     await q.close();

@@ -48,7 +48,8 @@ function lockOwner(text: string): { pid: number; host: string | undefined } {
 }
 
 const errCode = (err: unknown): string | undefined => (err as NodeJS.ErrnoException)?.code;
-const ageMs = async (path: string): Promise<number> => Date.now() - (await stat(path)).mtimeMs;
+/** A file's modification time; now-ish (so: not old) when it cannot be read. */
+const mtimeOf = async (path: string): Promise<number> => (await stat(path).catch(() => undefined))?.mtimeMs ?? Number.POSITIVE_INFINITY;
 
 /** A claimed folder: its lock is refreshed while held, and removed on release (if still ours). */
 export interface FolderClaim {
@@ -69,23 +70,31 @@ export interface FolderClaim {
  */
 export async function claimFolder(dir: string): Promise<FolderClaim | undefined> {
   if (claimedHere.has(dir)) return undefined;
-  await mkdir(dir, { recursive: true });
-  const lock = join(dir, 'lock');
-  const token = randomUUID();
-  const mine = JSON.stringify({ pid: process.pid, host: HOST, token });
-  const tmp = join(dir, `lock.${token}.tmp`);
-  await writeFile(tmp, mine);
-  try {
-    if (!(await placeLock(lock, tmp))) return undefined;
-  } finally {
-    await unlink(tmp).catch(() => {});
-  }
+  // Taken for this process before the first await: two clients opening at once must not both get it.
   claimedHere.add(dir);
-  return holdLock(dir, lock, mine);
+  let placed = false;
+  try {
+    await mkdir(dir, { recursive: true });
+    const lock = join(dir, 'lock');
+    const token = randomUUID();
+    const mine = JSON.stringify({ pid: process.pid, host: HOST, token });
+    const tmp = join(dir, `lock.${token}.tmp`);
+    await writeFile(tmp, mine);
+    try {
+      // The file system's own clock (the temp file's time), to judge another host's lock by.
+      const now = (await stat(tmp)).mtimeMs;
+      placed = await placeLock(lock, tmp, now);
+    } finally {
+      await unlink(tmp).catch(() => {});
+    }
+    return placed ? holdLock(dir, lock, mine) : undefined;
+  } finally {
+    if (!placed) claimedHere.delete(dir);
+  }
 }
 
 /** Puts the lock file `tmp` in place if there is no lock or an abandoned one; false if a live owner holds it. */
-async function placeLock(lock: string, tmp: string, tries = 2): Promise<boolean> {
+async function placeLock(lock: string, tmp: string, now: number, tries = 2): Promise<boolean> {
   try {
     await link(tmp, lock);
     return true;
@@ -105,12 +114,12 @@ async function placeLock(lock: string, tmp: string, tries = 2): Promise<boolean>
   }
   const seen = await readFile(lock, 'utf8').catch(() => undefined);
   // Released between the two steps: try once more to place a new one.
-  if (seen === undefined) return tries > 1 && placeLock(lock, tmp, tries - 1);
+  if (seen === undefined) return tries > 1 && placeLock(lock, tmp, now, tries - 1);
   const owner = lockOwner(seen);
   // On this host the owner's pid says it all (an owner of an older version never refreshes
   // its lock); elsewhere, only the lock's age can.
   const here = owner.host === HOST && Number.isInteger(owner.pid) && owner.pid > 0;
-  const abandoned = here ? owner.pid === process.pid || !alive(owner.pid) : (await ageMs(lock).catch(() => 0)) >= LOCK_STALE_MS;
+  const abandoned = here ? owner.pid === process.pid || !alive(owner.pid) : now - (await mtimeOf(lock)) >= LOCK_STALE_MS;
   if (!abandoned) return false;
   // One taker per abandoned lock: the marker's name comes from the lock's content.
   const marker = `${lock}.takeover-${createHash('sha256').update(seen).digest('hex').slice(0, 16)}`;
@@ -119,7 +128,7 @@ async function placeLock(lock: string, tmp: string, tries = 2): Promise<boolean>
   } catch (err) {
     if (errCode(err) !== 'EEXIST') throw err;
     // A taker that died mid-takeover leaves its marker: an old one no longer counts.
-    if ((await ageMs(marker).catch(() => 0)) < LOCK_STALE_MS) return false;
+    if (now - (await mtimeOf(marker)) < LOCK_STALE_MS) return false;
     await unlink(marker).catch(() => {});
     return false;
   }

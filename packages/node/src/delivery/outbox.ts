@@ -78,6 +78,24 @@ interface BatchEnd extends Position {
 
 /** How many sibling folders a process may try when the first is held by a live process. */
 const SLOTS = 16;
+/** The folder of a slot: `<dir>`, then `<dir>.1`, `<dir>.2`, ... */
+const slotDir = (dir: string, slot: number): string => (slot === 0 ? dir : `${dir}.${slot}`);
+
+/** The segment numbers in a folder, oldest first. */
+async function segmentSeqs(dir: string): Promise<number[]> {
+  return (await readdir(dir))
+    .map((name) => SEGMENT_RE.exec(name)?.[1])
+    .filter((x): x is string => x !== undefined)
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
+/** Newline-terminated lines in a buffer. */
+function lineCount(buf: Buffer): number {
+  let n = 0;
+  for (let i = buf.indexOf(0x0a); i !== -1; i = buf.indexOf(0x0a, i + 1)) n++;
+  return n;
+}
 /** Longest a written group waits for its fdatasync (one sync covers every group written before it). */
 const FSYNC_INTERVAL_MS = 1_000;
 /** While events keep coming, the delivered position is saved at most this often. */
@@ -119,7 +137,7 @@ export class DiskOutbox implements EventQueue {
   /** Claims a folder, repairs what a crash left, and opens a new segment for writing. */
   static async open(config: OutboxConfig): Promise<DiskOutbox> {
     let claim: FolderClaim | undefined;
-    for (let slot = 0; slot < SLOTS && !claim; slot++) claim = await claimFolder(slot === 0 ? config.dir : `${config.dir}.${slot}`);
+    for (let slot = 0; slot < SLOTS && !claim; slot++) claim = await claimFolder(slotDir(config.dir, slot));
     if (!claim) throw new Error(`every outbox folder ${config.dir}[.1-${SLOTS - 1}] is held by a running process`);
     let outbox: DiskOutbox;
     try {
@@ -141,15 +159,8 @@ export class DiskOutbox implements EventQueue {
    */
   private async adoptSiblings(config: OutboxConfig): Promise<void> {
     for (let slot = 0; slot < SLOTS; slot++) {
-      const dir = slot === 0 ? config.dir : `${config.dir}.${slot}`;
-      if (
-        dir === this.dir ||
-        !(await readdir(dir).then(
-          (names) => names.some((n) => SEGMENT_RE.test(n)),
-          () => false,
-        ))
-      )
-        continue;
+      const dir = slotDir(config.dir, slot);
+      if (dir === this.dir || (await segmentSeqs(dir).catch(() => [])).length === 0) continue;
       const claim = await claimFolder(dir).catch(() => undefined);
       if (!claim) continue;
       try {
@@ -169,11 +180,7 @@ export class DiskOutbox implements EventQueue {
    */
   private async adoptFrom(dir: string): Promise<number> {
     const pos = await readPosition(dir);
-    const seqs = (await readdir(dir))
-      .map((name) => SEGMENT_RE.exec(name)?.[1])
-      .filter((x): x is string => x !== undefined)
-      .map(Number)
-      .sort((a, b) => a - b);
+    const seqs = await segmentSeqs(dir);
     let adopted = 0;
     for (const seq of seqs) {
       const path = join(dir, segmentName(seq));
@@ -193,9 +200,12 @@ export class DiskOutbox implements EventQueue {
         } finally {
           await fh.close();
         }
-        let events = 0;
-        for (let i = part.indexOf(0x0a); i !== -1; i = part.indexOf(0x0a, i + 1)) events++;
-        if (events > 0) adopted += await this.append({ buffers: [part], events, bytes: part.length });
+        const events = lineCount(part);
+        if (events > 0) {
+          adopted += await this.append({ buffers: [part], events, bytes: part.length });
+          // On disk here for good before the sibling's copy goes (with fsync on).
+          if (this.config.fsync) await this.sync();
+        }
       }
       await unlink(path).catch(() => {});
     }
@@ -205,11 +215,7 @@ export class DiskOutbox implements EventQueue {
 
   private static async recover(claim: FolderClaim, config: OutboxConfig): Promise<DiskOutbox> {
     const dir = claim.dir;
-    const seqs = (await readdir(dir))
-      .map((name) => SEGMENT_RE.exec(name)?.[1])
-      .filter((s): s is string => s !== undefined)
-      .map(Number)
-      .sort((a, b) => a - b);
+    const seqs = await segmentSeqs(dir);
     let cursor = (await readPosition(dir)) ?? { seq: seqs[0] ?? 1, offset: 0 };
     const segments: Segment[] = [];
     for (const seq of seqs) {
@@ -252,7 +258,12 @@ export class DiskOutbox implements EventQueue {
       this.pendingBytes + taken.bytes <= this.config.maxBytes ? taken : linesWithin(taken, this.config.maxBytes - this.pendingBytes);
     if (data.events === 0) return 0;
     let seg = this.segments[this.segments.length - 1] as Segment;
-    if (this.torn || (seg.size > 0 && seg.size + data.bytes > this.config.segmentBytes)) seg = await this.rotate();
+    if (this.torn) seg = await this.rotate();
+    else if (seg.size > 0 && seg.size + data.bytes > this.config.segmentBytes) {
+      // A segment that cannot be opened (no file handles left) leaves this one growing a
+      // little past segmentBytes; the next group tries again.
+      seg = await this.rotate().catch(() => seg);
+    }
     try {
       const written = (await this.writer.writev(data.buffers)).bytesWritten;
       if (written < data.bytes) {
@@ -274,6 +285,13 @@ export class DiskOutbox implements EventQueue {
     this.pendingBytes += data.bytes;
     this.pendingEvents += data.events;
     return data.events;
+  }
+
+  /** fdatasync of what was written so far, after the writes in progress. */
+  private sync(): Promise<void> {
+    const run = this.writing.then(() => (this.closed ? undefined : this.writer.datasync()));
+    this.writing = run.catch(() => {});
+    return run;
   }
 
   /** One fdatasync for all the groups written in the last FSYNC_INTERVAL_MS. */

@@ -17,8 +17,12 @@ export function verdictOf(status: number): Verdict {
   return 'drop';
 }
 
-/** An HTTP date names its weekday or month (RFC 9110 §5.6.7); `Date.parse` alone also takes text like `1.5`. */
-const HTTP_DATE = /^[A-Za-z]{3},? .*\d{2}:\d{2}:\d{2}/;
+/**
+ * An HTTP date starts with its weekday (RFC 9110 §5.6.7: `Sun, 06 Nov 1994 08:49:37 GMT`, the
+ * obsolete `Sunday, 06-Nov-94 08:49:37 GMT` and `Sun Nov  6 08:49:37 1994`); `Date.parse`
+ * alone also takes text like `1.5`.
+ */
+const HTTP_DATE = /^[A-Za-z]{3,9},? .*\d{2}:\d{2}:\d{2}/;
 
 /** Milliseconds a `Retry-After` header asks for, or undefined when absent or unreadable. */
 export function retryAfterMs(header: string | undefined, now = Date.now()): number | undefined {
