@@ -126,6 +126,9 @@ export async function startCollector(config: Config, log: Logger, options: Colle
   const sink = new DuckDbSink(db, paths.scratch, config.dedupWindowMs);
   const loader = new WalLoader(reader, sink, { ...LOADER_DEFAULTS, quarantineFile: paths.quarantine }, log);
   const lag = new LoaderLag();
+  wal.on('rotation-failed', (err: unknown) =>
+    log.warn({ err }, 'the next WAL segment could not be opened; writing on into the current one, trying again with the next group'),
+  );
   wal.on('durable', (pos) => {
     lag.record(pos);
     loader.notify();

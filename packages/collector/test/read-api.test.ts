@@ -178,6 +178,10 @@ describe('read API filters', () => {
       b64('{"t":"yesterday","id":"e1"}'),
       b64('{"t":"2026-03-01T00:00:00.000Z"}'),
       b64('{"t":"2026-03-01T00:00:00.000Z","id":5}'),
+      // An earlier version's cursor (timestamp and id only), and ones with a bad project or received_at.
+      b64('{"t":"2026-03-01T00:00:00.000Z","id":"e1"}'),
+      b64('{"t":"2026-03-01T00:00:00.000Z","id":"e1","p":7,"r":"2026-03-01T00:00:00.000Z"}'),
+      b64('{"t":"2026-03-01T00:00:00.000Z","id":"e1","p":"default","r":"later"}'),
       b64('[1,2]'),
       b64('null'),
       b64('"x"'),

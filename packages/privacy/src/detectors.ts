@@ -41,11 +41,12 @@ const digitCount = (s: string): number => s.replace(/\D/g, '').length;
 export const DETECTORS: readonly Detector[] = [
   // Every quantifier that can run long is bounded, and a match cannot start inside a run it
   // would scan again from the next position: text of any length is scanned in linear time.
-  { name: 'jwt', regex: /(?<![\w-])eyJ[A-Za-z0-9_-]{5,4096}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g },
+  { name: 'jwt', regex: /(?<![\w-])eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g },
   { name: 'bearer', regex: /\b(?:Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}/g },
   // `%40` too: an email inside a URL-encoded query string.
-  // The local part is at most 64 characters (RFC 5321 §4.5.3.1.1).
-  { name: 'email', regex: /[A-Za-z0-9._%+-]{1,64}(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g },
+  // A match starts only where a run of local-part characters starts, so the run is scanned
+  // once, and a local part of any length is masked whole.
+  { name: 'email', regex: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g },
   {
     name: 'ip',
     regex: /(?<![\w.:])(?:(?:\d{1,3}\.){3}\d{1,3}|(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4})(?![\w.:])/g,

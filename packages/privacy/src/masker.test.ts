@@ -38,6 +38,9 @@ describe('built-in detectors in text', () => {
     assert.equal(text(`${digits} mail kim@example.com`), `${digits} mail k***@example.com`);
     assert.equal(text(`${'eyJ-'.repeat(5_000)} then ?t=${jwt}`), `${'eyJ-'.repeat(5_000)} then ?t=[jwt]`);
     assert.equal(text(`${'a.'.repeat(10_000)}x`), `${'a.'.repeat(10_000)}x`);
+    // A local part longer than the standard's 64 characters is still masked whole.
+    const long = `${'customer.support.team.'.repeat(4)}x@example.com`;
+    assert.equal(text(`mail ${long}`), 'mail c***@example.com');
   });
 
   it('truncates IPv4 to /24 and IPv6 to /48 wherever they appear', () => {

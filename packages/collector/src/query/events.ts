@@ -27,9 +27,9 @@ export interface EventFilter {
 export interface Cursor {
   t: string;
   id: string;
-  /** project_id and received_at of the row (cursors of earlier versions have neither). */
-  p?: string;
-  r?: string;
+  /** project_id and received_at of the row. */
+  p: string;
+  r: string;
 }
 
 export interface EventPage {
@@ -53,7 +53,8 @@ export function decodeCursor(s: string): Cursor | undefined {
     if (typeof v !== 'object' || v === null) return undefined;
     const { t, id, p, r } = v as Record<string, unknown>;
     if (typeof t !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(t))) return undefined;
-    if (p === undefined && r === undefined) return { t, id };
+    // A cursor of an earlier version (no p, r) came from another order: it is refused, and the
+    // client starts its listing again.
     if (typeof p !== 'string' || typeof r !== 'string' || Number.isNaN(Date.parse(r))) return undefined;
     return { t, id, p, r };
   } catch {

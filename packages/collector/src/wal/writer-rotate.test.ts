@@ -68,6 +68,25 @@ describe('WalSegmentWriter.rotate', () => {
     assert.deepEqual(text, [line(1) + line(2), line(3)]);
   });
 
+  it('takes appends into the current segment when a rotation by size cannot open the next one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fp-rotate-'));
+    dirs.push(dir);
+    const wal = await WalSegmentWriter.open({ dir: join(dir, 'wal'), maxSegmentBytes: 20, maxSegmentAgeMs: 3_600_000 });
+    await wal.append(line(1));
+    const first = wal.currentSeq();
+    const [seg] = await listSegments(join(dir, 'wal'));
+    const blocker = join(dirname((seg as { path: string }).path), `${String(first + 1).padStart(6, '0')}.jsonl`);
+    await mkdir(blocker);
+    await wal.append(line(2));
+    assert.equal(wal.currentSeq(), first);
+    await rmdir(blocker);
+    await wal.append(line(3));
+    assert.equal(wal.currentSeq(), first + 1);
+    await wal.close();
+    const text = await Promise.all((await listSegments(join(dir, 'wal'))).map((x) => readFile(x.path, 'utf8')));
+    assert.deepEqual(text, [line(1) + line(2), line(3)]);
+  });
+
   it('keeps an empty segment as the current one instead of starting another', async () => {
     const wal = await open();
     const seq = wal.currentSeq();

@@ -42,6 +42,8 @@ interface Pending {
 export interface WalWriterEvents {
   durable: [WalPosition];
   rotated: [{ closed: number; opened: number }];
+  /** A rotation due by size, age or day could not open the next segment; writing went on into the current one. */
+  'rotation-failed': [unknown];
 }
 
 export class WalSegmentWriter extends EventEmitter<WalWriterEvents> {
@@ -196,19 +198,31 @@ export class WalSegmentWriter extends EventEmitter<WalWriterEvents> {
     const full = this.offset > 0 && this.offset + incoming > this.opts.maxSegmentBytes;
     const old = this.offset > 0 && now - this.openedAt >= this.opts.maxSegmentAgeMs;
     if (day === this.day && !full && !old && !this.torn) return;
-    await this.startNext(day);
+    if (this.torn) {
+      await this.startNext(day);
+      return;
+    }
+    // A segment that cannot be opened (no file handles left, a full disk) leaves this one
+    // growing past its size, age or day; the next group tries again. Events are not refused
+    // for a rotation.
+    await this.startNext(day).catch((err: unknown) => {
+      this.stats.failures++;
+      this.emit('rotation-failed', err);
+    });
   }
 
-  /** fsyncs and closes the current segment, then opens the next one in `day`'s folder. */
   /**
-   * The next segment is opened before the current one is let go: if opening fails (no file
-   * handles left, a full disk), appends go on into the current segment, and the rotation is
-   * tried again with the next group.
+   * fsyncs the current segment, opens the next one in `day`'s folder, then lets the current
+   * one go: if opening fails, nothing changed. After a write that could not be cut back (torn),
+   * the old segment's fsync may fail too: its acknowledged lines were synced when they were
+   * acknowledged.
    */
   private async startNext(day: string): Promise<void> {
     const closed = this.seq;
     const old = this.fh;
-    await old?.sync();
+    await old?.sync().catch((err: unknown) => {
+      if (!this.torn) throw err;
+    });
     await this.openSegment(day, this.seq + 1);
     this.torn = false;
     await old?.close().catch(() => undefined);

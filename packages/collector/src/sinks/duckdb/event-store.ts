@@ -59,17 +59,14 @@ export class DuckDbEventStore implements EventStore {
     if (f.cursor) {
       // After the cursor's row in the order below: (timestamp, project_id, id, received_at) descending.
       const c = f.cursor;
-      const rest =
-        c.p !== undefined && c.r !== undefined
-          ? `("project_id" < $cp OR ("project_id" = $cp AND ("id" < $cid OR ("id" = $cid AND "received_at" < $cr::TIMESTAMP))))`
-          : `"id" < $cid`;
-      where.push(`("timestamp" < $ct::TIMESTAMP OR ("timestamp" = $ct::TIMESTAMP AND ${rest}))`);
+      where.push(
+        `("timestamp" < $ct::TIMESTAMP OR ("timestamp" = $ct::TIMESTAMP AND ("project_id" < $cp OR ("project_id" = $cp AND ` +
+          `("id" < $cid OR ("id" = $cid AND "received_at" < $cr::TIMESTAMP))))))`,
+      );
       params.ct = toDuckTs(c.t);
+      params.cp = c.p;
       params.cid = c.id;
-      if (c.p !== undefined && c.r !== undefined) {
-        params.cp = c.p;
-        params.cr = toDuckTs(c.r);
-      }
+      params.cr = toDuckTs(c.r);
     }
     const sql = `SELECT ${SELECT_LIST} FROM events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "timestamp" DESC, "project_id" DESC, "id" DESC, "received_at" DESC LIMIT ${f.limit + 1}`;
     if (!this.scratchReady) {

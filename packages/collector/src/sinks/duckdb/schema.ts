@@ -104,40 +104,41 @@ export const chunkCopiesCountSql = checkedPairSql(
   `FROM (SELECT "id_hash" FROM ${CHUNK_TABLE} GROUP BY "id_hash" HAVING count(*) > 1)`,
 );
 
+const REPEATED = `"id_hash" IN (SELECT "id_hash" FROM ${CHUNK_TABLE} GROUP BY "id_hash" HAVING count(*) > 1)`;
+const literal = (path: string): string => `'${path.replace(/'/g, "''")}'`;
+
 /**
- * Decides the chunk's own copies: for every (project_id, id) that the chunk holds more than
- * once (rare: a client resending), walks its copies in file order and drops a copy when a
- * kept one (stored earlier, or kept in this chunk) was received within the window before it.
- * That is the rule rows of different chunks meet, so the result does not depend on where
- * the WAL was cut into chunks: replay, with its large chunks, stores what live loading
- * stored. Writes the rowids to drop into DROP_TABLE.
+ * Writes the staged rows whose id digest repeats in the chunk to `file` (JSON lines of rowid
+ * `rid` as text, `p`roject, `i`d and received_at `t` in epoch ms), in file order, for the walk in
+ * sink.ts. Written by DuckDB itself, like the read API's pages (event-store.ts says why).
  */
-export function chunkCopiesSql(since: string, windowMs: number): string {
-  const at = since.replace(/'/g, "''");
-  const w = `to_milliseconds(${Math.max(0, Math.floor(windowMs))})`;
-  const cols = (t: string) => KEY.map((k) => `${t}.${k}`).join(', ');
-  const on = (a: string, b: string) => KEY.map((k) => `${a}.${k} = ${b}.${k}`).join(' AND ');
-  const keep = (last: string) => `(${last} IS NULL OR ${last} < c.t - ${w})`;
+export function chunkCopiesToFileSql(file: string): string {
   return (
-    `CREATE OR REPLACE TEMP TABLE ${DROP_TABLE} AS WITH RECURSIVE ` +
-    `copies AS (SELECT c.rowid AS rid, ${cols('c')}, c."received_at" AS t, ` +
-    `row_number() OVER (PARTITION BY ${cols('c')} ORDER BY c.rowid) AS n FROM ${CHUNK_TABLE} c ` +
-    `WHERE c."id_hash" IN (SELECT "id_hash" FROM ${CHUNK_TABLE} GROUP BY "id_hash" HAVING count(*) > 1)), ` +
-    `multi AS (SELECT ${cols('c')} FROM copies c GROUP BY ALL HAVING count(*) > 1), ` +
-    `stored AS (SELECT ${cols('m')}, max(e."received_at") AS last FROM multi m JOIN events e ON ${on('e', 'm')} ` +
-    `WHERE e."received_at" >= TIMESTAMP '${at}' GROUP BY ALL), ` +
-    `walk AS (SELECT ${cols('c')}, c.n, c.rid, ${keep('s.last')} AS kept, ` +
-    `CASE WHEN ${keep('s.last')} THEN greatest(c.t, coalesce(s.last, c.t)) ELSE s.last END AS last ` +
-    `FROM copies c JOIN multi m ON ${on('m', 'c')} LEFT JOIN stored s ON ${on('s', 'c')} WHERE c.n = 1 ` +
-    `UNION ALL SELECT ${cols('c')}, c.n, c.rid, ${keep('w.last')}, ` +
-    `CASE WHEN ${keep('w.last')} THEN greatest(c.t, w.last) ELSE w.last END ` +
-    `FROM walk w JOIN copies c ON ${on('c', 'w')} AND c.n = w.n + 1) ` +
-    `SELECT rid FROM walk WHERE NOT kept`
+    // rowid as text: a temporary table's rowids within a transaction are past 2^53.
+    `COPY (SELECT c.rowid::VARCHAR AS rid, c."project_id" AS p, c."id" AS i, epoch_ms(c."received_at") AS t FROM ${CHUNK_TABLE} c ` +
+    `WHERE c.${REPEATED} ORDER BY c.rowid) TO ${literal(file)} (FORMAT json)`
   );
 }
 
+/** Writes, for each (project_id, id) repeated in the chunk, the latest received_at stored since `since` to `file`. */
+export function storedCopiesToFileSql(since: string, file: string): string {
+  const at = since.replace(/'/g, "''");
+  return (
+    `COPY (SELECT e."project_id" AS p, e."id" AS i, epoch_ms(max(e."received_at")) AS last FROM events e ` +
+    `JOIN (SELECT DISTINCT "project_id", "id" FROM ${CHUNK_TABLE} WHERE ${REPEATED}) m ON e."project_id" = m."project_id" AND e."id" = m."id" ` +
+    `WHERE e."received_at" >= TIMESTAMP '${at}' GROUP BY ALL) TO ${literal(file)} (FORMAT json)`
+  );
+}
+
+/** Fills DROP_TABLE with the rowids listed in `file` (JSON lines `{"rid":N}`), or leaves it empty without one. */
+export function dropTableSql(file?: string): string {
+  return file
+    ? `CREATE OR REPLACE TEMP TABLE ${DROP_TABLE} AS SELECT rid FROM read_json(${literal(file)}, format = 'newline_delimited', columns = {rid: 'BIGINT'})`
+    : `CREATE OR REPLACE TEMP TABLE ${DROP_TABLE} (rid BIGINT)`;
+}
+
 /**
- * Inserts the staged rows, in file order. With `copies`, not those `chunkCopiesSql` dropped.
+ * Inserts the staged rows, in file order. With `copies`, not those listed in DROP_TABLE.
  * With `exact`, only the rows whose (project_id, id) no stored row received in the window
  * before them holds: `since` (the window's start for the chunk's earliest row) is a
  * constant, so DuckDB skips the row groups received before it (their min/max); the per-row

@@ -156,6 +156,19 @@ describe('DuckDbSink deduplication window', () => {
     }
   });
 
+  it('walks thousands of copies of one id in a chunk: a copy is kept once the window after the last kept one has passed', async () => {
+    await withSink(24 * 3_600_000, async (sink, count) => {
+      const base = Date.parse('2026-03-01T00:00:00.000Z');
+      // 3,000 copies an hour apart: kept at hour 0, 25, 50, ... (each the first more than 24 h after the last kept).
+      const rows = Array.from({ length: 3000 }, (_, h) =>
+        storedRow('resent', { received_at: new Date(base + h * 3_600_000).toISOString() }),
+      );
+      const r = await sink.load(lines(...rows), { seq: 1, offset: 1 });
+      assert.equal(r.inserted, 120);
+      assert.equal(await count('resent'), 120);
+    });
+  });
+
   it('refuses a line without received_at (so the loader sets it aside) and stores nothing of its chunk', async () => {
     await withSink(60_000, async (sink, count) => {
       const bare = { ...storedRow('no-time') } as Record<string, unknown>;

@@ -5,7 +5,7 @@
  * (project_id, id) is stored once: within a chunk, and against the rows received in the
  * dedup window before it (schema.ts says why this is not a primary key).
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { WalPosition } from '../../wal/segments.js';
@@ -15,11 +15,13 @@ import type { DuckDbDatabase } from './database.js';
 import {
   CHECKPOINT_TABLE,
   chunkCopiesCountSql,
-  chunkCopiesSql,
+  chunkCopiesToFileSql,
   dedupSinceSql,
   dropChunkSql,
+  dropTableSql,
   insertChunkSql,
   stageChunkSql,
+  storedCopiesToFileSql,
   windowMatchesSql,
 } from './schema.js';
 import { prepareScratch } from './scratch.js';
@@ -34,6 +36,17 @@ const TIMESTAMP_TEXT = /^-?\d{4,}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?$/;
  * the chunk is tried again later, whole.
  */
 const DATA_ERROR = /^(Invalid Input|Conversion|Constraint) Error\b/;
+
+/** The rows of a JSON-lines file DuckDB wrote (an empty file: none). */
+async function jsonLines(file: string): Promise<Array<Record<string, unknown>>> {
+  const text = await readFile(file, 'utf8');
+  return text === ''
+    ? []
+    : text
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
 
 function refusalOrOutage(err: unknown): Error {
   if (err instanceof SinkUnavailableError || err instanceof UnloadableLineError) return err;
@@ -107,7 +120,7 @@ export class DuckDbSink implements Sink {
         if (since != null) {
           // Exact comparison of the ids only when a digest in the window matches one of the chunk's.
           const [copies] = await this.readCount(conn, chunkCopiesCountSql, 'the copies in a chunk');
-          if (copies > 0) await conn.run(chunkCopiesSql(since, this.dedupWindowMs));
+          if (copies > 0) await this.dropCopies(conn, since);
           const [matches] = await this.readCount(conn, windowMatchesSql(since), 'the dedup pass of a chunk');
           inserted = Number((await conn.run(insertChunkSql(since, this.dedupWindowMs, matches > 0, copies > 0))).rowsChanged);
         }
@@ -121,6 +134,45 @@ export class DuckDbSink implements Sink {
       }
     } finally {
       await rm(file, { force: true });
+    }
+  }
+
+  /**
+   * Decides the chunk's own copies of an id (rare: a client resending): walks them in file
+   * order and drops a copy when a kept one (stored before, or kept earlier in the chunk) was
+   * received within the window before it. That is the rule rows of different chunks meet, so
+   * where the WAL is cut into chunks changes nothing: replay, with its large chunks, stores
+   * what live loading stored. One pass over the copies, however many there are; the values
+   * come through files DuckDB writes, and the rowids to drop go back the same way.
+   */
+  private async dropCopies(conn: DuckDBConnection, since: string): Promise<void> {
+    const base = join(this.scratchDir, `copies-${process.pid}-${this.seqNo++}`);
+    const [copiesFile, storedFile, dropFile] = [`${base}-rows.json`, `${base}-stored.json`, `${base}-drop.json`];
+    try {
+      await conn.run(chunkCopiesToFileSql(copiesFile));
+      await conn.run(storedCopiesToFileSql(since, storedFile));
+      const last = new Map<string, number>();
+      for (const row of await jsonLines(storedFile)) last.set(JSON.stringify([row.p, row.i]), Number(row.last));
+      const drop: string[] = [];
+      const window = this.dedupWindowMs;
+      for (const row of await jsonLines(copiesFile)) {
+        const key = JSON.stringify([row.p, row.i]);
+        const t = Number(row.t);
+        const kept = last.get(key);
+        if (!Number.isSafeInteger(t) || typeof row.rid !== 'string' || !/^\d{1,20}$/.test(row.rid)) {
+          throw new SinkUnavailableError('the copies in a chunk could not be read back');
+        }
+        if (kept === undefined || kept < t - window) last.set(key, kept === undefined ? t : Math.max(kept, t));
+        else drop.push(row.rid);
+      }
+      if (drop.length > 0) {
+        await writeFile(dropFile, drop.map((rid) => `{"rid":${rid}}\n`).join(''));
+        await conn.run(dropTableSql(dropFile));
+      } else {
+        await conn.run(dropTableSql());
+      }
+    } finally {
+      for (const f of [copiesFile, storedFile, dropFile]) await rm(f, { force: true });
     }
   }
 
