@@ -126,9 +126,18 @@ export async function startCollector(config: Config, log: Logger, options: Colle
   const sink = new DuckDbSink(db, paths.scratch, config.dedupWindowMs);
   const loader = new WalLoader(reader, sink, { ...LOADER_DEFAULTS, quarantineFile: paths.quarantine }, log);
   const lag = new LoaderLag();
-  wal.on('rotation-failed', (err: unknown) =>
-    log.warn({ err }, 'the next WAL segment could not be opened; writing on into the current one, trying again with the next group'),
-  );
+  // Said once when rotations start failing, and once when one succeeds again: not per group.
+  let rotationFailing = false;
+  wal.on('rotation-failed', (err: unknown) => {
+    if (rotationFailing) return;
+    rotationFailing = true;
+    log.warn({ err }, 'the next WAL segment could not be opened; writing on into the current one, trying again with each group');
+  });
+  wal.on('rotated', ({ opened }) => {
+    if (!rotationFailing) return;
+    rotationFailing = false;
+    log.info({ segment: opened }, 'the WAL rotates again');
+  });
   wal.on('durable', (pos) => {
     lag.record(pos);
     loader.notify();

@@ -77,8 +77,11 @@ describe('WalSegmentWriter.rotate', () => {
     const [seg] = await listSegments(join(dir, 'wal'));
     const blocker = join(dirname((seg as { path: string }).path), `${String(first + 1).padStart(6, '0')}.jsonl`);
     await mkdir(blocker);
+    const failures: unknown[] = [];
+    wal.on('rotation-failed', (err) => failures.push(err));
     await wal.append(line(2));
     assert.equal(wal.currentSeq(), first);
+    assert.equal(failures.length, 1, 'the failed rotation is reported');
     await rmdir(blocker);
     await wal.append(line(3));
     assert.equal(wal.currentSeq(), first + 1);

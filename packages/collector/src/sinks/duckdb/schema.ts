@@ -109,14 +109,15 @@ const literal = (path: string): string => `'${path.replace(/'/g, "''")}'`;
 
 /**
  * Writes the staged rows whose id digest repeats in the chunk to `file` (JSON lines of rowid
- * `rid` as text, `p`roject, `i`d and received_at `t` in epoch ms), in file order, for the walk in
+ * `rid` as text, `p`roject, `i`d and received_at `t` in epoch microseconds, as the SQL compares), in file order, for the walk in
  * sink.ts. Written by DuckDB itself, like the read API's pages (event-store.ts says why).
  */
 export function chunkCopiesToFileSql(file: string): string {
   return (
     // rowid as text: a temporary table's rowids within a transaction are past 2^53.
-    `COPY (SELECT c.rowid::VARCHAR AS rid, c."project_id" AS p, c."id" AS i, epoch_ms(c."received_at") AS t FROM ${CHUNK_TABLE} c ` +
-    `WHERE c.${REPEATED} ORDER BY c.rowid) TO ${literal(file)} (FORMAT json)`
+    // A row without received_at is not walked: the insert refuses it, and the loader sets it aside.
+    `COPY (SELECT c.rowid::VARCHAR AS rid, c."project_id" AS p, c."id" AS i, epoch_us(c."received_at") AS t FROM ${CHUNK_TABLE} c ` +
+    `WHERE c.${REPEATED} AND c."received_at" IS NOT NULL ORDER BY c.rowid) TO ${literal(file)} (FORMAT json)`
   );
 }
 
@@ -124,7 +125,7 @@ export function chunkCopiesToFileSql(file: string): string {
 export function storedCopiesToFileSql(since: string, file: string): string {
   const at = since.replace(/'/g, "''");
   return (
-    `COPY (SELECT e."project_id" AS p, e."id" AS i, epoch_ms(max(e."received_at")) AS last FROM events e ` +
+    `COPY (SELECT e."project_id" AS p, e."id" AS i, epoch_us(max(e."received_at")) AS last FROM events e ` +
     `JOIN (SELECT DISTINCT "project_id", "id" FROM ${CHUNK_TABLE} WHERE ${REPEATED}) m ON e."project_id" = m."project_id" AND e."id" = m."id" ` +
     `WHERE e."received_at" >= TIMESTAMP '${at}' GROUP BY ALL) TO ${literal(file)} (FORMAT json)`
   );

@@ -176,6 +176,11 @@ describe('DuckDbSink deduplication window', () => {
       await assert.rejects(sink.load(Buffer.from(`${JSON.stringify(bare)}\n`), { seq: 1, offset: 1 }));
       assert.equal(await count('no-time'), 0);
       assert.deepEqual(await sink.checkpoint(), { seq: 0, offset: 0 });
+      // Also when it is a later copy of an id the chunk holds with a time: refused, not dropped as a duplicate.
+      const timed = storedRow('no-time', { received_at: '2026-03-01T10:00:00.000Z' });
+      await assert.rejects(sink.load(Buffer.from(`${JSON.stringify(timed)}\n${JSON.stringify(bare)}\n`), { seq: 1, offset: 2 }));
+      assert.equal(await count('no-time'), 0);
+      assert.deepEqual(await sink.checkpoint(), { seq: 0, offset: 0 });
     });
   });
 
@@ -278,7 +283,7 @@ describe('DuckDbSink scratch folder', () => {
     const scratch = join(dir, 'tmp');
     const dead = spawnSync(process.execPath, ['-e', '0']).pid as number;
     await mkdir(scratch);
-    const left = [`chunk-${dead}-3.jsonl`, `page-${dead}-1.json`];
+    const left = [`chunk-${dead}-3.jsonl`, `page-${dead}-1.json`, `copies-${dead}-4-rows.json`];
     const kept = [`chunk-${process.pid}-99.jsonl`, 'notes.txt'];
     for (const f of [...left, ...kept]) await writeFile(join(scratch, f), '{"email":"someone@example.com"}\n');
     const db = new DuckDbDatabase({ path: join(dir, 'footprint.duckdb'), memoryLimit: '256MB', threads: 1 });

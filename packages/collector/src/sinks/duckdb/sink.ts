@@ -152,14 +152,19 @@ export class DuckDbSink implements Sink {
       await conn.run(chunkCopiesToFileSql(copiesFile));
       await conn.run(storedCopiesToFileSql(since, storedFile));
       const last = new Map<string, number>();
-      for (const row of await jsonLines(storedFile)) last.set(JSON.stringify([row.p, row.i]), Number(row.last));
+      for (const row of await jsonLines(storedFile)) {
+        if (typeof row.last !== 'number' || !Number.isSafeInteger(row.last))
+          throw new SinkUnavailableError('the copies in a chunk could not be read back');
+        last.set(JSON.stringify([row.p, row.i]), row.last);
+      }
       const drop: string[] = [];
-      const window = this.dedupWindowMs;
+      // In microseconds, clamped as the SQL's window is.
+      const window = Math.max(0, Math.floor(this.dedupWindowMs)) * 1000;
       for (const row of await jsonLines(copiesFile)) {
         const key = JSON.stringify([row.p, row.i]);
-        const t = Number(row.t);
+        const t = row.t;
         const kept = last.get(key);
-        if (!Number.isSafeInteger(t) || typeof row.rid !== 'string' || !/^\d{1,20}$/.test(row.rid)) {
+        if (typeof t !== 'number' || !Number.isSafeInteger(t) || typeof row.rid !== 'string' || !/^\d{1,20}$/.test(row.rid)) {
           throw new SinkUnavailableError('the copies in a chunk could not be read back');
         }
         if (kept === undefined || kept < t - window) last.set(key, kept === undefined ? t : Math.max(kept, t));
