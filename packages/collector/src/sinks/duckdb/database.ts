@@ -11,7 +11,7 @@ import { dirname } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { syncDir } from '../../wal/segments.js';
 import { SinkUnavailableError } from '../sink.js';
-import { addIdHashSql, createEventsTableSql, dropPrimaryKeySql, hasIdHashSql, hasPrimaryKeySql } from './schema.js';
+import { addIdHashSql, createEventsTableSql, dropPrimaryKeySql, hasIdHashSql, hasPrimaryKeySql, literal } from './schema.js';
 
 export interface DuckDbOptions {
   path: string;
@@ -21,9 +21,6 @@ export interface DuckDbOptions {
   /** Open the file read-only and write nothing, not even the schema (reports, dry runs). */
   readOnly?: boolean;
 }
-
-/** A SQL string literal. */
-const literal = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
 export class DuckDbDatabase {
   private instance: DuckDBInstance | undefined;

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { COLUMNS } from '../../model/columns.js';
 import { type EventFilter, type EventPage, type EventStore, encodeCursor, JSON_COLUMNS } from '../../query/events.js';
 import type { DuckDbDatabase } from './database.js';
+import { literal } from './schema.js';
 import { prepareScratch } from './scratch.js';
 
 const ISO = `'%Y-%m-%dT%H:%M:%S.%gZ'`;
@@ -78,7 +79,7 @@ export class DuckDbEventStore implements EventStore {
       let rows: Record<string, unknown>[];
       try {
         await conn.run(`CREATE OR REPLACE TEMP TABLE footprint_page AS ${sql}`, params);
-        await conn.run(`COPY footprint_page TO '${file.replace(/'/g, "''")}' (FORMAT json)`);
+        await conn.run(`COPY footprint_page TO ${literal(file)} (FORMAT json)`);
         await conn.run('DROP TABLE footprint_page');
         const text = await readFile(file, 'utf8');
         rows =

@@ -49,6 +49,9 @@ CREATE TABLE IF NOT EXISTS ${CHECKPOINT_TABLE} (id INTEGER PRIMARY KEY, seq BIGI
 INSERT OR IGNORE INTO ${CHECKPOINT_TABLE} VALUES (1, 0, 0, now()::TIMESTAMP);`;
 }
 
+/** A SQL string literal (a file path, a timestamp's text). */
+export const literal = (text: string): string => `'${text.replace(/'/g, "''")}'`;
+
 const NAMES = COLUMNS.map((c) => `"${c.name}"`).join(', ');
 const KEY = COLUMNS.filter((c) => c.key).map((c) => `"${c.name}"`);
 
@@ -63,9 +66,8 @@ export function stageChunkSql(file: string): string {
 /** The rows of a chunk file as DuckDB's JSON reader reads them: the event columns, then `id_hash`. */
 export function readChunkSql(file: string): string {
   const columns = COLUMNS.map((c) => `"${c.name}": '${DUCK_TYPE[c.type]}'`).join(', ');
-  const path = file.replace(/'/g, "''");
   return (
-    `SELECT ${NAMES}, ${idHashSql()} AS "id_hash" FROM read_json('${path}', format = 'newline_delimited', ` +
+    `SELECT ${NAMES}, ${idHashSql()} AS "id_hash" FROM read_json(${literal(file)}, format = 'newline_delimited', ` +
     `records = true, columns = {${columns}}, maximum_object_size = 1048576)`
   );
 }
@@ -86,11 +88,10 @@ export function dedupSinceSql(windowMs: number): string {
  * exact comparison.
  */
 export function windowMatchesSql(since: string): string {
-  const at = since.replace(/'/g, "''");
   return checkedPairSql(
     'count(*)',
     '17',
-    `FROM events e WHERE e."received_at" >= TIMESTAMP '${at}' AND e."id_hash" IN (SELECT "id_hash" FROM ${CHUNK_TABLE})`,
+    `FROM events e WHERE e."received_at" >= TIMESTAMP ${literal(since)} AND e."id_hash" IN (SELECT "id_hash" FROM ${CHUNK_TABLE})`,
   );
 }
 
@@ -105,7 +106,6 @@ export const chunkCopiesCountSql = checkedPairSql(
 );
 
 const REPEATED = `"id_hash" IN (SELECT "id_hash" FROM ${CHUNK_TABLE} GROUP BY "id_hash" HAVING count(*) > 1)`;
-const literal = (path: string): string => `'${path.replace(/'/g, "''")}'`;
 
 /**
  * Writes the staged rows whose id digest repeats in the chunk to `file` (JSON lines of rowid
@@ -123,11 +123,10 @@ export function chunkCopiesToFileSql(file: string): string {
 
 /** Writes, for each (project_id, id) repeated in the chunk, the latest received_at stored since `since` to `file`. */
 export function storedCopiesToFileSql(since: string, file: string): string {
-  const at = since.replace(/'/g, "''");
   return (
     `COPY (SELECT e."project_id" AS p, e."id" AS i, epoch_us(max(e."received_at")) AS last FROM events e ` +
     `JOIN (SELECT DISTINCT "project_id", "id" FROM ${CHUNK_TABLE} WHERE ${REPEATED}) m ON e."project_id" = m."project_id" AND e."id" = m."id" ` +
-    `WHERE e."received_at" >= TIMESTAMP '${at}' GROUP BY ALL) TO ${literal(file)} (FORMAT json)`
+    `WHERE e."received_at" >= TIMESTAMP ${literal(since)} GROUP BY ALL) TO ${literal(file)} (FORMAT json)`
   );
 }
 
@@ -146,13 +145,12 @@ export function dropTableSql(file?: string): string {
  * bound makes the window the same for every row, however the WAL was cut into chunks.
  */
 export function insertChunkSql(since: string, windowMs: number, exact: boolean, copies: boolean): string {
-  const at = since.replace(/'/g, "''");
   const match = KEY.map((k) => `e.${k} = c.${k}`).join(' AND ');
   const window = Math.max(0, Math.floor(windowMs));
   const where = [
     copies ? `c.rowid NOT IN (SELECT rid FROM ${DROP_TABLE})` : '',
     exact
-      ? `NOT EXISTS (SELECT 1 FROM events e WHERE e."received_at" >= TIMESTAMP '${at}' AND ${match} ` +
+      ? `NOT EXISTS (SELECT 1 FROM events e WHERE e."received_at" >= TIMESTAMP ${literal(since)} AND ${match} ` +
         `AND e."received_at" >= c."received_at" - to_milliseconds(${window}))`
       : '',
   ].filter(Boolean);
