@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -294,6 +294,61 @@ describe('DuckDbSink scratch folder', () => {
     } finally {
       await sink.close();
       db.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('DuckDbDatabase log and checkpoints', () => {
+  it('keeps up to 64 MiB in its own log, and loses none of it when the process is killed before a checkpoint', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fp-duck-kill-'));
+    const path = join(dir, 'footprint.duckdb');
+    // A child loads two chunks and waits to be killed: nothing has checkpointed them yet.
+    const child = `
+      import { DuckDbDatabase } from ${JSON.stringify(new URL('./database.ts', import.meta.url).pathname)};
+      import { DuckDbSink } from ${JSON.stringify(new URL('./sink.ts', import.meta.url).pathname)};
+      import { lines, storedRow } from ${JSON.stringify(new URL('../../../test/support/sink-contract.ts', import.meta.url).pathname)};
+      const db = new DuckDbDatabase({ path: ${JSON.stringify(path)}, memoryLimit: '256MB', threads: 1 });
+      const sink = new DuckDbSink(db, ${JSON.stringify(join(dir, 'tmp'))});
+      await sink.open();
+      const rows = (from) => Array.from({ length: 500 }, (_, i) => storedRow('k' + (from + i)));
+      await sink.load(lines(...rows(0)), { seq: 1, offset: 100 });
+      await sink.load(lines(...rows(500)), { seq: 1, offset: 200 });
+      const setting = await db.use(async (c) => (await c.runAndReadAll("SELECT current_setting('checkpoint_threshold')")).getRows()[0][0]);
+      process.stdout.write('loaded ' + setting + '\\n');
+      setInterval(() => {}, 1000);
+    `;
+    const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', child], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const said = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        proc.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('\n')) resolve(out.trim());
+        });
+        proc.on('exit', (code) => reject(new Error(`the loading process exited (${code}) before loading: ${out}`)));
+      });
+      assert.equal(said, 'loaded 64.0 MiB');
+      // Its log holds the rows: they are not in the file yet.
+      assert.ok((await stat(`${path}.wal`)).size > 0, 'the rows are in DuckDB’s log, not checkpointed');
+      const exited = new Promise((resolve) => proc.once('exit', resolve));
+      proc.kill('SIGKILL');
+      await exited;
+      const db = new DuckDbDatabase({ path, memoryLimit: '256MB', threads: 1 });
+      const sink = new DuckDbSink(db, join(dir, 'tmp'));
+      try {
+        await sink.open();
+        assert.deepEqual(await sink.checkpoint(), { seq: 1, offset: 200 });
+        const count = await db.use(async (c) =>
+          Number((await c.runAndReadAll('SELECT count(DISTINCT id)::INTEGER FROM events')).getRows()[0]?.[0]),
+        );
+        assert.equal(count, 1000);
+      } finally {
+        await sink.close();
+        db.close();
+      }
+    } finally {
+      proc.kill('SIGKILL');
       await rm(dir, { recursive: true, force: true });
     }
   });
