@@ -1,15 +1,16 @@
 /**
  * A database outage loses nothing: while another process holds the DuckDB file (a real
  * lock, as when someone opens it in a DuckDB client), the collector keeps acknowledging
- * events into the WAL; once the file is free the loader loads the backlog exactly once.
+ * events into the WAL; once the file is free the loader loads the backlog exactly once. The
+ * same when DuckDB cannot write its own log (a full disk, here a log that is /dev/full).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { access, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { adminAuth, eventually, listAll, post, spawnCollector, tempDataDir, trackEvent } from './support/collector.js';
+import { adminAuth, eventually, listAll, post, spawnCollector, startInProcess, tempDataDir, trackEvent } from './support/collector.js';
 
 const HOLDER = fileURLToPath(new URL('./support/hold-duckdb.mjs', import.meta.url));
 
@@ -65,6 +66,53 @@ describe('database outage', () => {
       holder.kill();
       fp.proc.kill('SIGTERM');
       await fp.exited;
+    }
+  });
+
+  it('keeps accepting while DuckDB cannot write its log, and loads the backlog once when space is back', async () => {
+    const dir = await tempDataDir('fp-outage-full-');
+    try {
+      const first = await startInProcess({}, dir);
+      const before = Array.from({ length: 10 }, (_, i) => trackEvent(`full-before-${i}`));
+      assert.equal((await post(`${first.url}/v1/batch`, { batch: before })).status, 200);
+      await eventually(async () => ((await listAll(first.url)).length === 10 ? true : undefined));
+      await first.dispose();
+      const log = join(dir, 'footprint.duckdb.wal');
+      await assert.rejects(access(log), 'closing folds DuckDB’s log into the file');
+      await symlink('/dev/full', log);
+
+      const fp = await startInProcess({}, dir);
+      try {
+        const ids = before.map((e) => e.messageId as string);
+        for (let b = 0; b < 5; b++) {
+          const batch = Array.from({ length: 20 }, (_, i) => trackEvent(`full-${b}-${i}`));
+          assert.equal((await post(`${fp.url}/v1/batch`, { batch })).status, 200, 'ingestion must not depend on the database');
+          ids.push(...batch.map((e) => e.messageId as string));
+        }
+        const health = await eventually(async () => {
+          const h = (await (await fetch(`${fp.url}/healthz`)).json()) as any;
+          return h.loader.state === 'retrying' && h.loader.failures >= 2 ? h : undefined;
+        });
+        assert.equal(health.status, 'degraded');
+        assert.match(health.loader.last_error, /No space left on device/);
+        assert.ok(health.loader.lag_bytes > 0);
+
+        await rm(log);
+        const rows = await eventually(
+          async () => {
+            const all = await listAll(fp.url);
+            return all.length >= ids.length ? all : undefined;
+          },
+          20_000,
+          'the backlog to load once the log can be written',
+        );
+        assert.deepEqual(rows.map((r) => r.id).sort(), [...ids].sort());
+        assert.equal(((await (await fetch(`${fp.url}/healthz`)).json()) as any).status, 'ok');
+      } finally {
+        await fp.dispose();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

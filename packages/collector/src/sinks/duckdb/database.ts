@@ -156,6 +156,27 @@ export class DuckDbDatabase {
     } finally {
       await fh.close();
     }
+    await this.swap(async () => {
+      // The old file's own log was checkpointed into the copy; it must not be replayed onto it.
+      await rm(`${path}.wal`, { force: true });
+      await rename(tmp, path);
+      await syncDir(dirname(path));
+    });
+  }
+
+  /**
+   * Closes the instance, so that the next open() opens the file afresh. DuckDB keeps its log
+   * file open, and once a write to it failed (a full disk), every later commit fails too,
+   * even after space was freed, until the file is opened again. Waits for borrowed
+   * connections as compact() does; the caller closes any connection it keeps beforehand.
+   */
+  async reopen(): Promise<void> {
+    await this.swap(async () => undefined);
+  }
+
+  /** Waits for borrowed connections, closes the instance and runs `fn` while use() and connect() wait. */
+  private async swap(fn: () => Promise<void>): Promise<void> {
+    while (this.swapping) await this.swapping;
     let release = (): void => undefined;
     this.swapping = new Promise<void>((resolve) => {
       release = resolve;
@@ -163,10 +184,7 @@ export class DuckDbDatabase {
     try {
       while (this.borrowed > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
       this.close();
-      // The old file's own log was checkpointed into the copy; it must not be replayed onto it.
-      await rm(`${path}.wal`, { force: true });
-      await rename(tmp, path);
-      await syncDir(dirname(path));
+      await fn();
     } finally {
       this.swapping = undefined;
       release();
@@ -174,7 +192,12 @@ export class DuckDbDatabase {
   }
 
   close(): void {
-    this.instance?.closeSync();
+    const instance = this.instance;
     this.instance = undefined;
+    try {
+      instance?.closeSync();
+    } catch {
+      // Closing checkpoints; on a failing disk that can fail. The file is as the last commit left it.
+    }
   }
 }

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { lines, sinkContract, storedRow } from '../../../test/support/sink-contract.js';
+import { SinkUnavailableError } from '../sink.js';
 import { DuckDbDatabase } from './database.js';
 import { DuckDbEventStore } from './event-store.js';
 import { createEventsTableSql, hasIdHashSql, hasPrimaryKeySql } from './schema.js';
@@ -349,6 +350,39 @@ describe('DuckDbDatabase log and checkpoints', () => {
       }
     } finally {
       proc.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('DuckDbSink on a disk that filled up', () => {
+  it('opens the file afresh once DuckDB could not write its log, and loads on when space is back', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fp-duck-full-'));
+    const path = join(dir, 'footprint.duckdb');
+    const db = new DuckDbDatabase({ path, memoryLimit: '256MB', threads: 1 });
+    const sink = new DuckDbSink(db, join(dir, 'tmp'));
+    try {
+      await sink.open();
+      await sink.load(lines(storedRow('before')), { seq: 1, offset: 10 });
+      await db.use((c) => c.run('CHECKPOINT'));
+      // DuckDB's log is gone after the checkpoint; its next one is a device that is always full.
+      await symlink('/dev/full', `${path}.wal`);
+      await assert.rejects(sink.load(lines(storedRow('during')), { seq: 1, offset: 20 }), (err: Error) => {
+        assert.ok(err instanceof SinkUnavailableError, String(err));
+        assert.match(err.message, /No space left on device/);
+        return true;
+      });
+      await rm(`${path}.wal`);
+      // What the loader does after a failure: open the sink again and retry the chunk.
+      await sink.open();
+      assert.deepEqual(await sink.checkpoint(), { seq: 1, offset: 10 });
+      await sink.load(lines(storedRow('during')), { seq: 1, offset: 20 });
+      const ids = await db.use(async (c) => (await c.runAndReadAll('SELECT id FROM events ORDER BY id')).getRows().map((r) => r[0]));
+      assert.deepEqual(ids, ['before', 'during']);
+      assert.deepEqual(await sink.checkpoint(), { seq: 1, offset: 20 });
+    } finally {
+      await sink.close();
+      db.close();
       await rm(dir, { recursive: true, force: true });
     }
   });

@@ -58,9 +58,16 @@ function refusalOrOutage(err: unknown): Error {
 /** How far back a resent event id is looked for, by default. */
 export const DEFAULT_DEDUP_WINDOW_MS = 24 * 3600 * 1000;
 
+/** The longest pause between two reopenings of a database that keeps failing. */
+export const REOPEN_MAX_MS = 30_000;
+
 export class DuckDbSink implements Sink {
   private conn: DuckDBConnection | undefined;
   private seqNo = 0;
+  /** Set when a load failed in DuckDB itself: open() then opens the file afresh (see reopen()). */
+  private failedInDatabase = false;
+  private reopenedAt = Number.NEGATIVE_INFINITY;
+  private reopenDelayMs = 0;
 
   /**
    * @param scratchDir where chunks are staged for DuckDB's reader; emptied as it goes.
@@ -75,6 +82,14 @@ export class DuckDbSink implements Sink {
   async open(): Promise<void> {
     if (this.conn) return;
     await prepareScratch(this.scratchDir);
+    if (this.failedInDatabase && Date.now() - this.reopenedAt >= this.reopenDelayMs) {
+      // DuckDB holds its log file open: after a failed write (a full disk) every commit fails
+      // until the file is opened again. The first failure reopens at once; while failures go
+      // on, the pauses double from 1 s to REOPEN_MAX_MS, since each opening replays DuckDB's log.
+      this.reopenedAt = Date.now();
+      this.reopenDelayMs = Math.min(Math.max(1_000, this.reopenDelayMs * 2), REOPEN_MAX_MS);
+      await this.db.reopen();
+    }
     this.conn = await this.db.connect();
   }
 
@@ -127,10 +142,23 @@ export class DuckDbSink implements Sink {
         await conn.run(dropChunkSql);
         await this.setCheckpoint(conn, to);
         await conn.run('COMMIT');
+        this.failedInDatabase = false;
+        this.reopenDelayMs = 0;
         return { inserted };
       } catch (err) {
         await conn.run('ROLLBACK').catch(() => undefined);
-        throw refusalOrOutage(err);
+        const error = refusalOrOutage(err);
+        if (error instanceof SinkUnavailableError) {
+          // The database's own failure: the loader retries after open(), on a fresh instance.
+          this.failedInDatabase = true;
+          this.conn = undefined;
+          try {
+            conn.closeSync();
+          } catch {
+            // Already unusable; the instance is closed on reopen.
+          }
+        }
+        throw error;
       }
     } finally {
       await rm(file, { force: true });
