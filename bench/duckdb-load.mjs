@@ -14,14 +14,15 @@
  *
  * Usage: node bench/duckdb-load.mjs [events=200000] [threads] [prefill=0] [age-hours=48]
  * (needs `npm run build`). DuckDB threads and memory limit default to the collector's own
- * defaults (config.ts).
+ * defaults (config.ts). The sink also runs with DuckDB's default checkpoint threshold
+ * (16 MiB; the collector's is CHECKPOINT_THRESHOLD), to show what the collector's own saves.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../packages/collector/dist/config.js';
-import { DuckDbDatabase } from '../packages/collector/dist/sinks/duckdb/database.js';
+import { CHECKPOINT_THRESHOLD, DuckDbDatabase } from '../packages/collector/dist/sinks/duckdb/database.js';
 import { idHashSql, readChunkSql } from '../packages/collector/dist/sinks/duckdb/schema.js';
 import { DuckDbSink } from '../packages/collector/dist/sinks/duckdb/sink.js';
 import { ingestEvents } from '../packages/collector/dist/transforms/ingest.js';
@@ -41,14 +42,18 @@ const START = Date.parse('2026-06-01T12:00:00.000Z');
 
 const peakRssMb = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024;
 
+/** DuckDB's own default checkpoint_threshold, for comparison. */
+const DUCKDB_DEFAULT_THRESHOLD = '16MiB';
+
 /** Child: loads every chunk file of `dir` into a fresh database. */
-async function load(dir, dedup) {
+async function load(dir, dedup, checkpointThreshold) {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.jsonl'))
     .sort((a, b) => Number(a.match(/\d+/)[0]) - Number(b.match(/\d+/)[0]))
     .map((f) => join(dir, f));
-  const db = new DuckDbDatabase({ path: join(dir, `${dedup ? 'sink' : 'plain'}.duckdb`), memoryLimit, threads });
-  const sink = new DuckDbSink(db, join(dir, `scratch-${dedup ? 'sink' : 'plain'}`));
+  const name = `${dedup ? 'sink' : 'plain'}-${checkpointThreshold}`;
+  const db = new DuckDbDatabase({ path: join(dir, `${name}.duckdb`), memoryLimit, threads, checkpointThreshold });
+  const sink = new DuckDbSink(db, join(dir, `scratch-${name}`));
   await sink.open();
   const conn = await db.connect();
   if (prefill > 0) {
@@ -84,15 +89,18 @@ async function load(dir, dedup) {
   await sink.close();
   db.close();
   const cpuS = (cpu.user + cpu.system) / 1e6;
-  const name = dedup ? "the collector's sink (deduplication in the window)" : 'plain INSERT, no deduplication';
+  const label =
+    (dedup ? "the collector's sink (deduplication in the window)" : 'plain INSERT, no deduplication') +
+    (checkpointThreshold === CHECKPOINT_THRESHOLD ? '' : `, DuckDB's default checkpoint threshold (${checkpointThreshold})`);
   console.log(
-    `| ${name} | ${prefill.toLocaleString('en-US')}${prefill ? ` (${ageHours} h before)` : ''} | ${rows.toLocaleString('en-US')} | ${secs.toFixed(2)} s | ${Math.round(rows / secs).toLocaleString('en-US')} | ` +
+    `| ${label} | ${prefill.toLocaleString('en-US')}${prefill ? ` (${ageHours} h before)` : ''} | ${rows.toLocaleString('en-US')} | ${secs.toFixed(2)} s | ${Math.round(rows / secs).toLocaleString('en-US')} | ` +
       `${((cpuS * 1e6) / rows).toFixed(0)} µs | ${perChunk[0].toFixed(2)} s / ${perChunk.at(-1).toFixed(2)} s | ${peakRssMb().toFixed(0)} MB (${rssBefore.toFixed(0)} before) |`,
   );
 }
 
 if (variant) {
-  await load(dirArg, variant === 'sink');
+  const [kind, threshold] = variant.split(':');
+  await load(dirArg, kind === 'sink', threshold);
 } else {
   const dir = mkdtempSync(join(os.tmpdir(), 'footprint-duckdb-load-'));
   try {
@@ -117,7 +125,7 @@ if (variant) {
       '| load | rows already in the table | rows loaded | wall time | events/s | CPU per event (all threads) | CPU of the first / last chunk | peak RSS |',
     );
     console.log('|---|---|---|---|---|---|---|---|');
-    for (const v of ['sink', 'plain']) {
+    for (const v of [`sink:${CHECKPOINT_THRESHOLD}`, `plain:${CHECKPOINT_THRESHOLD}`, `sink:${DUCKDB_DEFAULT_THRESHOLD}`]) {
       const r = spawnSync(process.execPath, [self, String(total), String(threads), String(prefill), String(ageHours), v, dir], {
         stdio: 'inherit',
         timeout: 1_800_000,

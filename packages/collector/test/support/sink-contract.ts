@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { StoredRow } from '../../src/model/row.js';
-import type { Sink } from '../../src/sinks/sink.js';
+import { type Sink, SinkUnavailableError } from '../../src/sinks/sink.js';
 
 export interface SinkUnderTest {
   sink: Sink;
@@ -136,6 +136,23 @@ export function sinkContract(name: string, make: () => Promise<SinkUnderTest>): 
       const bad = Buffer.concat([lines(storedRow('ok2')), Buffer.from('{"id": "broken", \n')]);
       await assert.rejects(t.sink.load(bad, { seq: 1, offset: 99 }));
       assert.equal(await t.countIds(['ok2', 'broken']), 0);
+      assert.deepEqual(await t.sink.checkpoint(), { seq: 1, offset: 10 });
+      assert.equal(await t.sink.ping(), true);
+      await t.dispose();
+    });
+
+    it('refuses a line whose value does not fit its column as the line’s fault, not the store’s', async () => {
+      const t = await make();
+      await t.sink.open();
+      await t.sink.load(lines(storedRow('fit1')), { seq: 1, offset: 10 });
+      // Well-formed JSON, with keys that load: only the value of a column the keys do not hold is wrong.
+      const misfit = { ...storedRow('misfit'), status: 'two hundred' } as unknown as StoredRow;
+      const bad = lines(storedRow('fit2'), misfit);
+      await assert.rejects(t.sink.load(bad, { seq: 1, offset: 99 }), (err: Error) => {
+        assert.ok(!(err instanceof SinkUnavailableError), `a data error, not an outage: ${err.message}`);
+        return true;
+      });
+      assert.equal(await t.countIds(['fit2', 'misfit']), 0);
       assert.deepEqual(await t.sink.checkpoint(), { seq: 1, offset: 10 });
       assert.equal(await t.sink.ping(), true);
       await t.dispose();

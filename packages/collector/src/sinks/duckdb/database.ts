@@ -21,6 +21,8 @@ export interface DuckDbOptions {
   /** DuckDB memory_limit, e.g. "512MB". */
   memoryLimit: string;
   threads: number;
+  /** DuckDB checkpoint_threshold; CHECKPOINT_THRESHOLD unless a benchmark compares another. */
+  checkpointThreshold?: string;
   /** Open the file read-only and write nothing, not even the schema (reports, dry runs). */
   readOnly?: boolean;
 }
@@ -61,7 +63,7 @@ export class DuckDbDatabase {
         // 64 MiB made loading cost about a third less CPU per event (docs/BENCHMARKS.md).
         // Footprint's WAL is what makes events durable; DuckDB's log only has to be replayed
         // on the next open.
-        checkpoint_threshold: CHECKPOINT_THRESHOLD,
+        checkpoint_threshold: this.opts.checkpointThreshold ?? CHECKPOINT_THRESHOLD,
         // Everything needed (json) is built in; never reach out to download extensions.
         autoinstall_known_extensions: 'false',
         autoload_known_extensions: 'false',

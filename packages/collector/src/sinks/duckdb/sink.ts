@@ -20,7 +20,9 @@ import {
   dropChunkSql,
   dropTableSql,
   insertChunkSql,
+  insertFileSql,
   stageChunkSql,
+  stageKeysSql,
   storedCopiesToFileSql,
   windowMatchesSql,
 } from './schema.js';
@@ -121,7 +123,7 @@ export class DuckDbSink implements Sink {
     try {
       await conn.run('BEGIN TRANSACTION');
       try {
-        await conn.run(stageChunkSql(file));
+        await conn.run(stageKeysSql(file));
         const [since, staged] = (await conn.runAndReadAll(dedupSinceSql(this.dedupWindowMs))).getRows()[0] ?? [];
         if (since === null && Number(staged) > 0) {
           // Lines without received_at: refused like any unloadable line (the loader sets them aside).
@@ -133,11 +135,18 @@ export class DuckDbSink implements Sink {
         // A constant, not a subquery: DuckDB then skips the row groups received before it.
         let inserted = 0;
         if (since != null) {
-          // Exact comparison of the ids only when a digest in the window matches one of the chunk's.
           const [copies] = await this.readCount(conn, chunkCopiesCountSql, 'the copies in a chunk');
-          if (copies > 0) await this.dropCopies(conn, since);
           const [matches] = await this.readCount(conn, windowMatchesSql(since), 'the dedup pass of a chunk');
-          inserted = Number((await conn.run(insertChunkSql(since, this.dedupWindowMs, matches > 0, copies > 0))).rowsChanged);
+          if (copies === 0 && matches === 0) {
+            // Nearly always: no row can be a copy, and the rows go from the file into the table.
+            inserted = Number((await conn.run(insertFileSql(file))).rowsChanged);
+          } else {
+            // The whole chunk is staged: its own copies are walked in file order, and the ids
+            // themselves are compared only when a digest in the window matched one of the chunk's.
+            await conn.run(stageChunkSql(file));
+            if (copies > 0) await this.dropCopies(conn, since);
+            inserted = Number((await conn.run(insertChunkSql(since, this.dedupWindowMs, matches > 0, copies > 0))).rowsChanged);
+          }
         }
         await conn.run(dropChunkSql);
         await this.setCheckpoint(conn, to);
