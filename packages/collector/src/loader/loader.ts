@@ -79,7 +79,7 @@ export class WalLoader {
    * is loaded, even if newer lines keep arriving.
    */
   async drain(onChunk?: (bytes: number) => void, untilSeq = Number.POSITIVE_INFINITY): Promise<void> {
-    await this.open();
+    await this.openExclusive();
     await this.reader.refresh();
     while ((this.position?.seq ?? 0) < untilSeq && (await this.step(onChunk))) {
       /* keep loading */
@@ -141,10 +141,18 @@ export class WalLoader {
     return this.position ?? { seq: 0, offset: 0 };
   }
 
+  /**
+   * open(), taking turns with maintenance: the sink's connection (and a reopening of the
+   * database after a failure) must never come between a compaction's copy and its swap.
+   */
+  private openExclusive(): Promise<WalPosition> {
+    return this.sinkOpen ? this.open() : this.exclusive(() => this.open());
+  }
+
   private async run(): Promise<void> {
     while (!this.stopping) {
       try {
-        await this.open();
+        await this.openExclusive();
         if (this.dirty) {
           this.dirty = false;
           await this.reader.refresh();

@@ -60,7 +60,7 @@ export class DuckDbDatabase {
         // DuckDB checkpoints when its own log reaches this size, and each checkpoint
         // recompresses the table's last, partly filled row group whole. At DuckDB's default
         // (16 MB, about one 16 MB chunk of WAL lines) that happened on nearly every commit;
-        // 64 MiB made loading cost about a third less CPU per event (docs/BENCHMARKS.md).
+        // 64 MiB made loading cost a fifth to a quarter less CPU per event (docs/BENCHMARKS.md).
         // Footprint's WAL is what makes events durable; DuckDB's log only has to be replayed
         // on the next open.
         checkpoint_threshold: this.opts.checkpointThreshold ?? CHECKPOINT_THRESHOLD,
@@ -173,6 +173,21 @@ export class DuckDbDatabase {
    * connections as compact() does; the caller closes any connection it keeps beforehand.
    */
   async reopen(): Promise<void> {
+    const instance = this.instance;
+    if (instance) {
+      // Closing would otherwise fold up to CHECKPOINT_THRESHOLD of log into the file, on the
+      // event loop (closeSync); the next open replays the log instead.
+      try {
+        const conn = await instance.connect();
+        try {
+          await conn.run('PRAGMA disable_checkpoint_on_shutdown');
+        } finally {
+          conn.closeSync();
+        }
+      } catch {
+        // A broken instance may refuse even that; it is closed all the same.
+      }
+    }
     await this.swap(async () => undefined);
   }
 

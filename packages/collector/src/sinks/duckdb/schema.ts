@@ -62,7 +62,7 @@ export const CHUNK_TABLE = 'fp_load_chunk';
  * The scratch table of a chunk's keys, staged first. Nearly always they show that no row of
  * the chunk is a copy (no id twice in the chunk, no digest of the window matching), and the
  * rows then go from the file straight into `events` (insertFileSql): staging the whole chunk
- * cost about a third of loading it.
+ * cost about a fifth of loading it (docs/BENCHMARKS.md).
  */
 export const KEYS_TABLE = 'fp_load_keys';
 

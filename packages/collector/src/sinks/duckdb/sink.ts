@@ -157,8 +157,9 @@ export class DuckDbSink implements Sink {
       } catch (err) {
         await conn.run('ROLLBACK').catch(() => undefined);
         const error = refusalOrOutage(err);
-        if (error instanceof SinkUnavailableError) {
-          // The database's own failure: the loader retries after open(), on a fresh instance.
+        if (error instanceof SinkUnavailableError && !(err instanceof SinkUnavailableError)) {
+          // DuckDB's own failure (not a misread this sink noticed): the loader retries after
+          // open(), on a fresh instance.
           this.failedInDatabase = true;
           this.conn = undefined;
           try {
