@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 /**
  * Diagnostic: how fast DuckDB loads Footprint's WAL lines through the collector's own sink
- * (DuckDbSink.load: stage the chunk's keys, look for its ids repeated within it and among
- * the ids received in the dedup window, insert, move the checkpoint, one transaction per
- * chunk),
+ * (DuckDbSink.load: stage the chunk, drop duplicates within it, anti-join against the ids
+ * received in the dedup window, insert, move the checkpoint, one transaction per chunk),
  * against a plain INSERT of the same lines with no deduplication. WAL lines are built with
  * the collector's transform chain (ingestEvents) from the benchmark payload, 16 MB chunk
  * files like the loader's, received 1 ms apart per batch of 100. Each variant loads in its own process, so

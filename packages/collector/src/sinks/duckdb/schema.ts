@@ -55,26 +55,8 @@ export const literal = (text: string): string => `'${text.replace(/'/g, "''")}'`
 const NAMES = COLUMNS.map((c) => `"${c.name}"`).join(', ');
 const KEY = COLUMNS.filter((c) => c.key).map((c) => `"${c.name}"`);
 
-/** The scratch table one chunk of WAL lines is staged in whole, when its deduplication needs the rows. */
+/** The scratch table one chunk of WAL lines is staged in before it is inserted. */
 export const CHUNK_TABLE = 'fp_load_chunk';
-
-/**
- * The scratch table of a chunk's keys, staged first. Nearly always they show that no row of
- * the chunk is a copy (no id twice in the chunk, no digest of the window matching), and the
- * rows then go from the file straight into `events` (insertFileSql): staging the whole chunk
- * cost about a fifth of loading it (docs/BENCHMARKS.md).
- */
-export const KEYS_TABLE = 'fp_load_keys';
-
-/** Stages the keys of one file of WAL lines: project_id, id, received_at and id_hash. */
-export function stageKeysSql(file: string): string {
-  return `CREATE OR REPLACE TEMP TABLE ${KEYS_TABLE} AS SELECT "project_id", "id", "received_at", "id_hash" FROM (${readChunkSql(file)})`;
-}
-
-/** Inserts every row of one file of WAL lines, in file order (when its keys showed no copy). */
-export function insertFileSql(file: string): string {
-  return `INSERT INTO events (${NAMES}, "id_hash") ${readChunkSql(file)}`;
-}
 
 /** Stages one file of WAL lines in a temporary table, in file order (its rowid), with each row's id_hash. */
 export function stageChunkSql(file: string): string {
@@ -96,7 +78,7 @@ export function readChunkSql(file: string): string {
  * null when no row has a received_at).
  */
 export function dedupSinceSql(windowMs: number): string {
-  return `SELECT (min("received_at") - to_milliseconds(${Math.max(0, Math.floor(windowMs))}))::VARCHAR, count(*)::INTEGER FROM ${KEYS_TABLE}`;
+  return `SELECT (min("received_at") - to_milliseconds(${Math.max(0, Math.floor(windowMs))}))::VARCHAR, count(*)::INTEGER FROM ${CHUNK_TABLE}`;
 }
 
 /**
@@ -109,7 +91,7 @@ export function windowMatchesSql(since: string): string {
   return checkedPairSql(
     'count(*)',
     '17',
-    `FROM events e WHERE e."received_at" >= TIMESTAMP ${literal(since)} AND e."id_hash" IN (SELECT "id_hash" FROM ${KEYS_TABLE})`,
+    `FROM events e WHERE e."received_at" >= TIMESTAMP ${literal(since)} AND e."id_hash" IN (SELECT "id_hash" FROM ${CHUNK_TABLE})`,
   );
 }
 
@@ -120,7 +102,7 @@ export const DROP_TABLE = 'fp_load_drop';
 export const chunkCopiesCountSql = checkedPairSql(
   'count(*)',
   '17',
-  `FROM (SELECT "id_hash" FROM ${KEYS_TABLE} GROUP BY "id_hash" HAVING count(*) > 1)`,
+  `FROM (SELECT "id_hash" FROM ${CHUNK_TABLE} GROUP BY "id_hash" HAVING count(*) > 1)`,
 );
 
 const REPEATED = `"id_hash" IN (SELECT "id_hash" FROM ${CHUNK_TABLE} GROUP BY "id_hash" HAVING count(*) > 1)`;
@@ -178,7 +160,7 @@ export function insertChunkSql(since: string, windowMs: number, exact: boolean, 
   );
 }
 
-export const dropChunkSql = `DROP TABLE IF EXISTS ${KEYS_TABLE}; DROP TABLE IF EXISTS ${CHUNK_TABLE}; DROP TABLE IF EXISTS ${DROP_TABLE}`;
+export const dropChunkSql = `DROP TABLE IF EXISTS ${CHUNK_TABLE}; DROP TABLE IF EXISTS ${DROP_TABLE}`;
 
 /** 1 when `events` has its id_hash column (files made by earlier versions do not). */
 export const hasIdHashSql = `SELECT count(*)::INTEGER FROM duckdb_columns() WHERE table_name = 'events' AND column_name = 'id_hash'`;

@@ -20,9 +20,7 @@ import {
   dropChunkSql,
   dropTableSql,
   insertChunkSql,
-  insertFileSql,
   stageChunkSql,
-  stageKeysSql,
   storedCopiesToFileSql,
   windowMatchesSql,
 } from './schema.js';
@@ -123,7 +121,7 @@ export class DuckDbSink implements Sink {
     try {
       await conn.run('BEGIN TRANSACTION');
       try {
-        await conn.run(stageKeysSql(file));
+        await conn.run(stageChunkSql(file));
         const [since, staged] = (await conn.runAndReadAll(dedupSinceSql(this.dedupWindowMs))).getRows()[0] ?? [];
         if (since === null && Number(staged) > 0) {
           // Lines without received_at: refused like any unloadable line (the loader sets them aside).
@@ -135,18 +133,11 @@ export class DuckDbSink implements Sink {
         // A constant, not a subquery: DuckDB then skips the row groups received before it.
         let inserted = 0;
         if (since != null) {
+          // Exact comparison of the ids only when a digest in the window matches one of the chunk's.
           const [copies] = await this.readCount(conn, chunkCopiesCountSql, 'the copies in a chunk');
+          if (copies > 0) await this.dropCopies(conn, since);
           const [matches] = await this.readCount(conn, windowMatchesSql(since), 'the dedup pass of a chunk');
-          if (copies === 0 && matches === 0) {
-            // Nearly always: no row can be a copy, and the rows go from the file into the table.
-            inserted = Number((await conn.run(insertFileSql(file))).rowsChanged);
-          } else {
-            // The whole chunk is staged: its own copies are walked in file order, and the ids
-            // themselves are compared only when a digest in the window matched one of the chunk's.
-            await conn.run(stageChunkSql(file));
-            if (copies > 0) await this.dropCopies(conn, since);
-            inserted = Number((await conn.run(insertChunkSql(since, this.dedupWindowMs, matches > 0, copies > 0))).rowsChanged);
-          }
+          inserted = Number((await conn.run(insertChunkSql(since, this.dedupWindowMs, matches > 0, copies > 0))).rowsChanged);
         }
         await conn.run(dropChunkSql);
         await this.setCheckpoint(conn, to);
