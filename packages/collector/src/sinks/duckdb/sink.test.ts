@@ -386,4 +386,28 @@ describe('DuckDbSink on a disk that filled up', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('leaves no part of a chunk behind when its scratch file cannot be written', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fp-duck-full-scratch-'));
+    const scratch = join(dir, 'tmp');
+    const db = new DuckDbDatabase({ path: join(dir, 'footprint.duckdb'), memoryLimit: '256MB', threads: 1 });
+    const sink = new DuckDbSink(db, scratch);
+    try {
+      await sink.open();
+      // The first chunk's scratch file is a device that is always full.
+      await symlink('/dev/full', join(scratch, `chunk-${process.pid}-0.jsonl`));
+      await assert.rejects(sink.load(lines(storedRow('s1')), { seq: 1, offset: 10 }), (err: Error) => {
+        assert.ok(err instanceof SinkUnavailableError, String(err));
+        assert.match(err.message, /could not be staged.*ENOSPC/);
+        return true;
+      });
+      assert.deepEqual(await readdir(scratch), []);
+      await sink.load(lines(storedRow('s1')), { seq: 1, offset: 10 });
+      assert.deepEqual(await sink.checkpoint(), { seq: 1, offset: 10 });
+    } finally {
+      await sink.close();
+      db.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -116,6 +116,8 @@ export class DuckDbSink implements Sink {
       await mkdir(this.scratchDir, { recursive: true });
       await writeFile(file, ndjson);
     } catch (err) {
+      // A part written before the disk filled holds event data: it must not stay behind.
+      await rm(file, { force: true }).catch(() => undefined);
       throw new SinkUnavailableError(`a chunk could not be staged in ${this.scratchDir}: ${(err as Error).message}`, { cause: err });
     }
     try {
