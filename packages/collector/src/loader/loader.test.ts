@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -189,6 +189,25 @@ describe('WalLoader', () => {
     while ((await t.ids()).length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(await t.ids(), ids(0, 3));
     assert.equal(loader.status().quarantined, 0);
+    await loader.stop();
+    await t.wal.close();
+    await t.sink.close();
+    t.db.close();
+  });
+
+  it('drains again once DuckDB can write its log, after a drain that failed on a full disk', async () => {
+    const t = await setup();
+    const loader = new WalLoader(t.reader, t.sink, t.opts, silent);
+    await t.wal.append(walLines(ids(0, 3)));
+    await loader.drain();
+    await t.db.use((c) => c.run('CHECKPOINT'));
+    const log = join(t.dir, 'footprint.duckdb.wal');
+    await symlink('/dev/full', log);
+    await t.wal.append(walLines(ids(3, 3)));
+    await assert.rejects(loader.drain(), /No space left on device/);
+    await rm(log);
+    await loader.drain();
+    assert.deepEqual(await t.ids(), ids(0, 6));
     await loader.stop();
     await t.wal.close();
     await t.sink.close();

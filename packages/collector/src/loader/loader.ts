@@ -201,7 +201,12 @@ export class WalLoader {
 
   /** Loads one chunk; answers whether there may be more right away. */
   private step(onChunk?: (bytes: number) => void): Promise<boolean> {
-    return this.exclusive(() => this.stepNow(onChunk));
+    return this.exclusive(() => this.stepNow(onChunk)).catch((err: unknown) => {
+      // Whoever called (the run loop, a drain before an erasure or at stop), the next step
+      // opens the sink again first: after the database's own failure it holds no connection.
+      if (err instanceof SinkUnavailableError) this.sinkOpen = false;
+      throw err;
+    });
   }
 
   private async stepNow(onChunk?: (bytes: number) => void): Promise<boolean> {
