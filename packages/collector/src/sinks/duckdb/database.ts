@@ -60,7 +60,7 @@ export class DuckDbDatabase {
         // DuckDB checkpoints when its own log reaches this size, and each checkpoint
         // recompresses the table's last, partly filled row group whole. At DuckDB's default
         // (16 MB, about one 16 MB chunk of WAL lines) that happened on nearly every commit;
-        // 64 MiB made loading cost a fifth to a quarter less CPU per event (docs/BENCHMARKS.md).
+        // 64 MiB made loading cost a fifth to a third less CPU per event (docs/BENCHMARKS.md).
         // Footprint's WAL is what makes events durable; DuckDB's log only has to be replayed
         // on the next open.
         checkpoint_threshold: this.opts.checkpointThreshold ?? CHECKPOINT_THRESHOLD,
