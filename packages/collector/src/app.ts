@@ -226,7 +226,13 @@ export async function startCollector(config: Config, log: Logger, options: Colle
           ok: true,
           status: status.state === 'retrying' ? 'degraded' : 'ok',
           wal: { segment: wal.currentSeq(), durable_offset: wal.durable().offset, queued_bytes: wal.queuedBytes(), ...wal.stats },
-          loader: { ...status, lag_bytes: lagBytes, lag_seconds: Number(lagSeconds.toFixed(3)), database_open: db.isOpen() },
+          loader: {
+            ...status,
+            lag_bytes: lagBytes,
+            lag_seconds: Number(lagSeconds.toFixed(3)),
+            database_open: db.isOpen(),
+            database_opens: db.opens,
+          },
           retention: retention.status(),
         };
       },

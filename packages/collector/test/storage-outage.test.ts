@@ -107,7 +107,9 @@ describe('database outage', () => {
           'the backlog to load once the log can be written',
         );
         assert.deepEqual(rows.map((r) => r.id).sort(), [...ids].sort());
-        assert.equal(((await (await fetch(`${fp.url}/healthz`)).json()) as any).status, 'ok');
+        const recovered = (await (await fetch(`${fp.url}/healthz`)).json()) as any;
+        assert.equal(recovered.status, 'ok');
+        assert.ok(recovered.loader.database_opens >= 2, 'the database was opened afresh after the failure');
       } finally {
         await fp.dispose();
       }

@@ -36,6 +36,9 @@ export class DuckDbDatabase {
   /** Set while compact() swaps the file: use() and connect() wait for it. */
   private swapping: Promise<void> | undefined;
 
+  /** How many times the file was opened (more than once: reopened after failures, or compacted). */
+  opens = 0;
+
   constructor(readonly opts: DuckDbOptions) {}
 
   isOpen(): boolean {
@@ -72,6 +75,7 @@ export class DuckDbDatabase {
     } catch (err) {
       throw new SinkUnavailableError(`cannot open DuckDB file ${this.opts.path}: ${(err as Error).message}`, { cause: err });
     }
+    this.opens++;
     if (this.opts.readOnly) {
       this.instance = instance;
       return instance;

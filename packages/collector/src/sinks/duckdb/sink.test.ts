@@ -387,6 +387,49 @@ describe('DuckDbSink on a disk that filled up', () => {
     }
   });
 
+  it('reopens at once after the first failure, then with pauses that double while failures go on', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fp-duck-full-pauses-'));
+    const path = join(dir, 'footprint.duckdb');
+    const db = new DuckDbDatabase({ path, memoryLimit: '256MB', threads: 1 });
+    const sink = new DuckDbSink(db, join(dir, 'tmp'));
+    const failedLoad = (id: string) => assert.rejects(sink.load(lines(storedRow(id)), { seq: 1, offset: 20 }), /No space left on device/);
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    try {
+      await sink.open();
+      await db.use((c) => c.run('CHECKPOINT'));
+      await symlink('/dev/full', `${path}.wal`);
+      assert.equal(db.opens, 1);
+      await failedLoad('p1');
+      await sink.open();
+      assert.equal(db.opens, 2, 'the first failure reopens at once');
+      await failedLoad('p2');
+      await sink.open();
+      assert.equal(db.opens, 2, 'within the first pause (1 s) the file is not opened again');
+      await sleep(1_100);
+      await failedLoad('p3');
+      await sink.open();
+      assert.equal(db.opens, 3, 'after the pause it is');
+      await failedLoad('p4');
+      await sink.open();
+      assert.equal(db.opens, 3, 'the next pause is 2 s');
+      await sleep(2_100);
+      await failedLoad('p5');
+      await sink.open();
+      assert.equal(db.opens, 4);
+      // Space is back: the next opening, with no log on /dev/full, loads.
+      await rm(`${path}.wal`);
+      await sink.close();
+      await db.reopen();
+      await sink.open();
+      await sink.load(lines(storedRow('p6')), { seq: 1, offset: 20 });
+      assert.deepEqual(await sink.checkpoint(), { seq: 1, offset: 20 });
+    } finally {
+      await sink.close();
+      db.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('leaves no part of a chunk behind when its scratch file cannot be written', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fp-duck-full-scratch-'));
     const scratch = join(dir, 'tmp');
