@@ -4,7 +4,8 @@
  * stage, on one core and without HTTP, disk or the loader: what the event loop has to spend
  * per event at minimum. Uses the built collector (run `npm run build` first).
  *
- * Usage: node bench/micro-transforms.mjs   (about 20 s; prints a markdown table)
+ * Usage: node bench/micro-transforms.mjs   (about 30 s; prints a markdown table of medians of 7
+ * interleaved rounds per stage)
  */
 import { validateEvent } from '@footprint/schema';
 import sjson from 'secure-json-parse';
@@ -28,21 +29,16 @@ const valid = parsed.map((p) => p.batch.map((e) => validateEvent(e).event));
 const rows = valid.map((v) => v.map((e) => toRow(e, meta)));
 const wire = (i) => parsed[i % N].batch;
 
-/** Runs fn over batches in 7 rounds of ~0.4 s after a warm-up; returns the median µs per event. */
-function bench(fn) {
-  for (let i = 0; i < 500; i++) fn(i);
-  const rounds = [];
-  for (let r = 0; r < 7; r++) {
-    let iters = 0;
-    const t0 = process.hrtime.bigint();
-    let t = t0;
-    while (t - t0 < 400_000_000n) {
-      for (let k = 0; k < 20; k++) fn(iters++);
-      t = process.hrtime.bigint();
-    }
-    rounds.push(Number(t - t0) / 1000 / iters / PER);
+/** One round of fn over batches for ~0.4 s; returns µs per event. */
+function round(fn) {
+  let iters = 0;
+  const t0 = process.hrtime.bigint();
+  let t = t0;
+  while (t - t0 < 400_000_000n) {
+    for (let k = 0; k < 20; k++) fn(iters++);
+    t = process.hrtime.bigint();
   }
-  return rounds.sort((a, b) => a - b)[3];
+  return Number(t - t0) / 1000 / iters / PER;
 }
 
 const cases = [
@@ -89,7 +85,12 @@ console.log(
 );
 console.log('| stage | µs per event | events/s on one core |');
 console.log('|---|---|---|');
-for (const [name, fn] of cases) {
-  const us = bench(fn);
+// Every case warms up, then the 7 rounds interleave the cases (round r of each case runs
+// before round r + 1 of any), so a change in the machine's speed meets every case alike.
+for (const [, fn] of cases) for (let i = 0; i < 500; i++) fn(i);
+const rounds = cases.map(() => []);
+for (let r = 0; r < 7; r++) cases.forEach(([, fn], c) => rounds[c].push(round(fn)));
+cases.forEach(([name], c) => {
+  const us = rounds[c].sort((a, b) => a - b)[3];
   console.log(`| ${name} | ${us.toFixed(2)} | ${Math.round(1e6 / us).toLocaleString('en-US')} |`);
-}
+});
