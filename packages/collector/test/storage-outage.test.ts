@@ -14,6 +14,19 @@ import { adminAuth, eventually, listAll, post, spawnCollector, startInProcess, t
 
 const HOLDER = fileURLToPath(new URL('./support/hold-duckdb.mjs', import.meta.url));
 
+/** Waits until the read API lists as many events as `ids`, then checks they are exactly those. */
+async function backlogLoaded(url: string, ids: string[], what: string): Promise<void> {
+  const rows = await eventually(
+    async () => {
+      const all = await listAll(url);
+      return all.length >= ids.length ? all : undefined;
+    },
+    20_000,
+    what,
+  );
+  assert.deepEqual(rows.map((r) => r.id).sort(), [...ids].sort());
+}
+
 describe('database outage', () => {
   let dataDir: string;
   after(async () => {
@@ -51,15 +64,7 @@ describe('database outage', () => {
 
       holder.stdin.end();
       await new Promise((r) => holder.once('exit', r));
-      const rows = await eventually(
-        async () => {
-          const all = await listAll(fp.url);
-          return all.length >= ids.length ? all : undefined;
-        },
-        20_000,
-        'the backlog to load',
-      );
-      assert.deepEqual(rows.map((r) => r.id).sort(), [...ids].sort());
+      await backlogLoaded(fp.url, ids, 'the backlog to load');
       const after = (await (await fetch(`${fp.url}/healthz`)).json()) as any;
       assert.equal(after.status, 'ok');
     } finally {
@@ -98,15 +103,7 @@ describe('database outage', () => {
         assert.ok(health.loader.lag_bytes > 0);
 
         await rm(log);
-        const rows = await eventually(
-          async () => {
-            const all = await listAll(fp.url);
-            return all.length >= ids.length ? all : undefined;
-          },
-          20_000,
-          'the backlog to load once the log can be written',
-        );
-        assert.deepEqual(rows.map((r) => r.id).sort(), [...ids].sort());
+        await backlogLoaded(fp.url, ids, 'the backlog to load once the log can be written');
         const recovered = (await (await fetch(`${fp.url}/healthz`)).json()) as any;
         assert.equal(recovered.status, 'ok');
         assert.ok(recovered.loader.database_opens >= 2, 'the database was opened afresh after the failure');

@@ -37,7 +37,13 @@ async function setup() {
       conn.closeSync();
     }
   }
-  return { dir, wal, db, sink, reader, opts, ids };
+  /** Closes the WAL writer, the sink and the database. */
+  async function close(): Promise<void> {
+    await wal.close();
+    await sink.close();
+    db.close();
+  }
+  return { dir, wal, db, sink, reader, opts, ids, close };
 }
 
 /** Wraps the real sink and makes it unreachable while `down` is true, as an outage would. */
@@ -119,9 +125,7 @@ describe('WalLoader', () => {
     await second.drain();
     assert.deepEqual(await t.ids(), ids(0, 205));
     assert.equal(second.status().rows, 5, 'the second loader must start at the checkpoint, not at the beginning');
-    await t.wal.close();
-    await t.sink.close();
-    t.db.close();
+    await t.close();
   });
 
   it('keeps retrying through a database outage and loads the backlog once it is back', async () => {
@@ -143,9 +147,7 @@ describe('WalLoader', () => {
     assert.deepEqual(await t.ids(), ids(0, 100));
     await loader.stop();
     assert.equal(loader.status().state, 'stopped');
-    await t.wal.close();
-    await t.sink.close();
-    t.db.close();
+    await t.close();
   });
 
   it('sets aside only the lines the database refuses and loads all the others', async () => {
@@ -165,9 +167,7 @@ describe('WalLoader', () => {
     assert.equal(JSON.parse(quarantined[0].line).id, 'poison');
     assert.ok(quarantined[0].reason.length > 0);
     assert.deepEqual(await t.sink.checkpoint(), t.wal.durable());
-    await t.wal.close();
-    await t.sink.close();
-    t.db.close();
+    await t.close();
   });
 
   it('sets nothing aside when the database fails while still answering: the chunk waits, whole', async () => {
@@ -190,9 +190,7 @@ describe('WalLoader', () => {
     assert.deepEqual(await t.ids(), ids(0, 3));
     assert.equal(loader.status().quarantined, 0);
     await loader.stop();
-    await t.wal.close();
-    await t.sink.close();
-    t.db.close();
+    await t.close();
   });
 
   it('drains again once DuckDB can write its log, after a drain that failed on a full disk', async () => {
@@ -209,9 +207,7 @@ describe('WalLoader', () => {
     await loader.drain();
     assert.deepEqual(await t.ids(), ids(0, 6));
     await loader.stop();
-    await t.wal.close();
-    await t.sink.close();
-    t.db.close();
+    await t.close();
   });
 
   it('loads a WAL that starts over below the checkpoint (its folder removed) instead of skipping it', async () => {
@@ -243,8 +239,6 @@ describe('WalLoader', () => {
     const loader = new WalLoader(t.reader, t.sink, t.opts, silent);
     await loader.drain();
     assert.deepEqual(await t.ids(), ids(0, 3));
-    await t.wal.close();
-    await t.sink.close();
-    t.db.close();
+    await t.close();
   });
 });

@@ -10,7 +10,7 @@ import { SinkUnavailableError } from '../sink.js';
 import { DuckDbDatabase } from './database.js';
 import { DuckDbEventStore } from './event-store.js';
 import { createEventsTableSql, hasIdHashSql, hasPrimaryKeySql } from './schema.js';
-import { DuckDbSink } from './sink.js';
+import { DEFAULT_DEDUP_WINDOW_MS, DuckDbSink } from './sink.js';
 
 sinkContract('DuckDbSink', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'fp-duck-'));
@@ -43,28 +43,29 @@ sinkContract('DuckDbSink', async () => {
   };
 });
 
-describe('DuckDbSink deduplication window', () => {
-  const withSink = async (
-    windowMs: number,
-    fn: (sink: DuckDbSink, count: (id: string) => Promise<number>, db: DuckDbDatabase) => Promise<void>,
-  ) => {
-    const dir = await mkdtemp(join(tmpdir(), 'fp-duck-window-'));
-    const db = new DuckDbDatabase({ path: join(dir, 'footprint.duckdb'), memoryLimit: '256MB', threads: 1 });
-    const sink = new DuckDbSink(db, join(dir, 'tmp'), windowMs);
-    await sink.open();
-    const count = (id: string) =>
-      db.use(async (conn) =>
-        Number((await conn.runAndReadAll('SELECT count(*)::INTEGER FROM events WHERE id = $1', [id])).getRows()[0]?.[0]),
-      );
-    try {
-      await fn(sink, count, db);
-    } finally {
-      await sink.close();
-      db.close();
-      await rm(dir, { recursive: true, force: true });
-    }
-  };
+/** A fresh sink on a file of its own (in `dir`), open; everything is removed after `fn`. */
+async function withSink(
+  windowMs: number,
+  fn: (sink: DuckDbSink, count: (id: string) => Promise<number>, db: DuckDbDatabase, dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'fp-duck-sink-'));
+  const db = new DuckDbDatabase({ path: join(dir, 'footprint.duckdb'), memoryLimit: '256MB', threads: 1 });
+  const sink = new DuckDbSink(db, join(dir, 'tmp'), windowMs);
+  await sink.open();
+  const count = (id: string) =>
+    db.use(async (conn) =>
+      Number((await conn.runAndReadAll('SELECT count(*)::INTEGER FROM events WHERE id = $1', [id])).getRows()[0]?.[0]),
+    );
+  try {
+    await fn(sink, count, db, dir);
+  } finally {
+    await sink.close();
+    db.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
+describe('DuckDbSink deduplication window', () => {
   it('stores a resent id once when its first copy was received within the window, again when before it', async () => {
     await withSink(60_000, async (sink, count) => {
       await sink.load(lines(storedRow('r1', { received_at: '2026-03-01T10:00:00.000Z' })), { seq: 1, offset: 1 });
@@ -357,12 +358,8 @@ describe('DuckDbDatabase log and checkpoints', () => {
 
 describe('DuckDbSink on a disk that filled up', () => {
   it('opens the file afresh once DuckDB could not write its log, and loads on when space is back', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'fp-duck-full-'));
-    const path = join(dir, 'footprint.duckdb');
-    const db = new DuckDbDatabase({ path, memoryLimit: '256MB', threads: 1 });
-    const sink = new DuckDbSink(db, join(dir, 'tmp'));
-    try {
-      await sink.open();
+    await withSink(DEFAULT_DEDUP_WINDOW_MS, async (sink, _count, db, dir) => {
+      const path = join(dir, 'footprint.duckdb');
       await sink.load(lines(storedRow('before')), { seq: 1, offset: 10 });
       await db.use((c) => c.run('CHECKPOINT'));
       // DuckDB's log is gone after the checkpoint; its next one is a device that is always full.
@@ -380,22 +377,14 @@ describe('DuckDbSink on a disk that filled up', () => {
       const ids = await db.use(async (c) => (await c.runAndReadAll('SELECT id FROM events ORDER BY id')).getRows().map((r) => r[0]));
       assert.deepEqual(ids, ['before', 'during']);
       assert.deepEqual(await sink.checkpoint(), { seq: 1, offset: 20 });
-    } finally {
-      await sink.close();
-      db.close();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('reopens at once after the first failure, then with pauses that double while failures go on', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'fp-duck-full-pauses-'));
-    const path = join(dir, 'footprint.duckdb');
-    const db = new DuckDbDatabase({ path, memoryLimit: '256MB', threads: 1 });
-    const sink = new DuckDbSink(db, join(dir, 'tmp'));
-    const failedLoad = (id: string) => assert.rejects(sink.load(lines(storedRow(id)), { seq: 1, offset: 20 }), /No space left on device/);
-    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-    try {
-      await sink.open();
+    await withSink(DEFAULT_DEDUP_WINDOW_MS, async (sink, _count, db, dir) => {
+      const path = join(dir, 'footprint.duckdb');
+      const failedLoad = (id: string) => assert.rejects(sink.load(lines(storedRow(id)), { seq: 1, offset: 20 }), /No space left on device/);
+      const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
       await db.use((c) => c.run('CHECKPOINT'));
       await symlink('/dev/full', `${path}.wal`);
       assert.equal(db.opens, 1);
@@ -423,20 +412,12 @@ describe('DuckDbSink on a disk that filled up', () => {
       await sink.open();
       await sink.load(lines(storedRow('p6')), { seq: 1, offset: 20 });
       assert.deepEqual(await sink.checkpoint(), { seq: 1, offset: 20 });
-    } finally {
-      await sink.close();
-      db.close();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('leaves no part of a chunk behind when its scratch file cannot be written', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'fp-duck-full-scratch-'));
-    const scratch = join(dir, 'tmp');
-    const db = new DuckDbDatabase({ path: join(dir, 'footprint.duckdb'), memoryLimit: '256MB', threads: 1 });
-    const sink = new DuckDbSink(db, scratch);
-    try {
-      await sink.open();
+    await withSink(DEFAULT_DEDUP_WINDOW_MS, async (sink, _count, _db, dir) => {
+      const scratch = join(dir, 'tmp');
       // The first chunk's scratch file is a device that is always full.
       await symlink('/dev/full', join(scratch, `chunk-${process.pid}-0.jsonl`));
       await assert.rejects(sink.load(lines(storedRow('s1')), { seq: 1, offset: 10 }), (err: Error) => {
@@ -447,10 +428,6 @@ describe('DuckDbSink on a disk that filled up', () => {
       assert.deepEqual(await readdir(scratch), []);
       await sink.load(lines(storedRow('s1')), { seq: 1, offset: 10 });
       assert.deepEqual(await sink.checkpoint(), { seq: 1, offset: 10 });
-    } finally {
-      await sink.close();
-      db.close();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
