@@ -132,7 +132,9 @@ describe('engagement', () => {
   it('counts no engaged time while the page is hidden', async () => {
     const { context, page, watch } = await newPage(env.browser);
     await page.goto(`${site.url}/about`);
-    const loadedAt = await page.evaluate(() => Date.now());
+    // The page's own start: its engaged time cannot begin before it (a Date.now() read after
+    // goto() comes later by the load and a round trip, which a slow machine makes long).
+    const loadedAt = await page.evaluate(() => performance.timeOrigin);
     const anonymousId = await anonymousIdOf(page);
     await waitForPageViews(env.collector.url, anonymousId, 1);
     // Headless Chromium keeps every page visible, so the page reports itself hidden for a while,
@@ -145,7 +147,7 @@ describe('engagement', () => {
         return Date.now();
       }, hidden);
     const hiddenAt = await setHidden(true);
-    await page.waitForTimeout(500);
+    await page.waitForTimeout(1_000);
     const shownAt = await setHidden(false);
     await page.click('#to-home');
     await page.waitForURL(`${site.url}/`);
