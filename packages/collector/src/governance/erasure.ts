@@ -35,11 +35,11 @@
  * and counts. Never the id, not even hashed (a hash of a known id is as good as the id).
  */
 import { randomUUID } from 'node:crypto';
-import { open, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { LIMITS } from '@footprint/schema';
 import type { ErasureStore } from '../sinks/governance.js';
-import { fileSize, listSegments, syncDir, type WalPosition } from '../wal/segments.js';
+import { appendDurably, fileSize, listSegments, type WalPosition } from '../wal/segments.js';
 import { DurableOutput, forEachLine, lineChunks, listArchived, removeStaleTemps, tempPathOf } from './files.js';
 
 /** The stored forms of a raw id in a project (what masking turns it into); at least one. */
@@ -122,18 +122,7 @@ type Row = Record<string, unknown>;
 
 /** Appends one JSON line to the audit log and fsyncs it. */
 export async function appendAudit(path: string, entry: Record<string, unknown>): Promise<void> {
-  const existed = await stat(path).then(
-    () => true,
-    () => false,
-  );
-  const fh = await open(path, 'a', 0o600);
-  try {
-    await fh.write(`${JSON.stringify(entry)}\n`);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  if (!existed) await syncDir(dirname(path));
+  await appendDurably(path, `${JSON.stringify(entry)}\n`);
 }
 
 /** The ids as they appear in a WAL line (JSON.stringify'd, quotes included). */

@@ -170,6 +170,40 @@ describe('WalLoader', () => {
     await t.close();
   });
 
+  it('copies a line to the quarantine file once, even when the checkpoint had not moved past it', async () => {
+    const t = await setup();
+    const good = ids(0, 10);
+    const poison = JSON.stringify({ ...storedRow('poison'), timestamp: 'not-a-time' });
+    await t.wal.append(walLines(good.slice(0, 4)) + `${poison}\n` + walLines(good.slice(4)));
+    await new WalLoader(t.reader, t.sink, t.opts, silent).drain();
+    const once = await readFile(t.opts.quarantineFile, 'utf8');
+    assert.equal(once.trim().split('\n').length, 1);
+    // What a kill between the copy and the checkpoint's move leaves: the copy, and a checkpoint
+    // before the line. Loading again meets the line again.
+    await t.sink.advance({ seq: 0, offset: 0 });
+    const again = new WalLoader(t.reader, t.sink, t.opts, silent);
+    await again.drain();
+    assert.equal(again.status().quarantined, 1, 'the line is refused again');
+    assert.equal(await readFile(t.opts.quarantineFile, 'utf8'), once, 'but not copied twice');
+    assert.deepEqual(await t.ids(), good);
+    assert.deepEqual(await t.sink.checkpoint(), t.wal.durable());
+    await t.close();
+  });
+
+  it('starts a new quarantine entry on its own line after an append a crash cut short', async () => {
+    const t = await setup();
+    await appendFile(t.opts.quarantineFile, '{"wal_seq":1,"wal_end_offset":10,"reason":"x","li');
+    const poison = JSON.stringify({ ...storedRow('poison'), timestamp: 'not-a-time' });
+    await t.wal.append(`${poison}\n${walLines(ids(0, 2))}`);
+    await new WalLoader(t.reader, t.sink, t.opts, silent).drain();
+    const lines = (await readFile(t.opts.quarantineFile, 'utf8')).split('\n');
+    assert.equal(lines.length, 3, 'the torn fragment, the entry, and the final newline');
+    assert.equal(lines[0], '{"wal_seq":1,"wal_end_offset":10,"reason":"x","li');
+    assert.equal(JSON.parse(JSON.parse(lines[1] as string).line).id, 'poison');
+    assert.equal(lines[2], '');
+    await t.close();
+  });
+
   it('sets nothing aside when the database fails while still answering: the chunk waits, whole', async () => {
     const t = await setup();
     // A misread count (what checked-read.ts refuses), with the database otherwise up.

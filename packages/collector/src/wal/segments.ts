@@ -8,7 +8,7 @@
  * WAL is (segment sequence, byte offset); everything before it is complete JSON lines.
  */
 import { mkdir, open, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export interface WalPosition {
   seq: number;
@@ -69,6 +69,25 @@ export async function syncDir(dir: string): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Appends text to a file (made with mode 0600 if new) and fsyncs it, and its folder when the
+ * file is new: for the side files that may hold the only copy of something (audit log, quarantine).
+ */
+export async function appendDurably(path: string, text: string): Promise<void> {
+  const existed = await stat(path).then(
+    () => true,
+    () => false,
+  );
+  const fh = await open(path, 'a', 0o600);
+  try {
+    await fh.write(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  if (!existed) await syncDir(dirname(path));
 }
 
 /** Creates a folder (and parents) and makes its entry durable in its parent. */
