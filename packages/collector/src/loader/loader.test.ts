@@ -46,65 +46,74 @@ async function setup() {
   return { dir, wal, db, sink, reader, opts, ids, close };
 }
 
-/** Wraps the real sink and makes it unreachable while `down` is true, as an outage would. */
-class OutageSink implements Sink {
-  down = true;
-  attempts = 0;
-  constructor(private readonly inner: Sink) {}
-  private check(): void {
-    this.attempts++;
-    if (this.down) throw new SinkUnavailableError('database unreachable (test outage)');
-  }
-  async open(): Promise<void> {
-    this.check();
-    await this.inner.open();
-  }
-  checkpoint(): Promise<WalPosition> {
-    this.check();
-    return this.inner.checkpoint();
-  }
-  async load(ndjson: Buffer, to: WalPosition): Promise<LoadResult> {
-    this.check();
-    return this.inner.load(ndjson, to);
-  }
-  async advance(to: WalPosition): Promise<void> {
-    this.check();
-    return this.inner.advance(to);
-  }
-  async ping(): Promise<boolean> {
-    return !this.down && this.inner.ping();
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
-
-/** Wraps the real sink; while `failing`, every load fails as a misread does: the database still answers pings. */
-class MisreadSink implements Sink {
-  failing = true;
-  failed = 0;
-  constructor(private readonly inner: Sink) {}
+/** Passes every call to the real sink; the wrappers below change what they need. */
+class ForwardingSink implements Sink {
+  constructor(protected readonly inner: Sink) {}
   open(): Promise<void> {
     return this.inner.open();
   }
   checkpoint(): Promise<WalPosition> {
     return this.inner.checkpoint();
   }
-  async load(ndjson: Buffer, to: WalPosition): Promise<LoadResult> {
-    if (this.failing) {
-      this.failed++;
-      throw new SinkUnavailableError('the dedup pass of a chunk could not be read consistently');
-    }
+  load(ndjson: Buffer, to: WalPosition): Promise<LoadResult> {
     return this.inner.load(ndjson, to);
   }
   advance(to: WalPosition): Promise<void> {
     return this.inner.advance(to);
+  }
+  walId(): Promise<string | undefined> {
+    return this.inner.walId();
+  }
+  adoptWal(id: string, at: WalPosition): Promise<void> {
+    return this.inner.adoptWal(id, at);
   }
   ping(): Promise<boolean> {
     return this.inner.ping();
   }
   close(): Promise<void> {
     return this.inner.close();
+  }
+}
+
+/** Wraps the real sink and makes it unreachable while `down` is true, as an outage would. */
+class OutageSink extends ForwardingSink {
+  down = true;
+  attempts = 0;
+  private check(): void {
+    this.attempts++;
+    if (this.down) throw new SinkUnavailableError('database unreachable (test outage)');
+  }
+  override async open(): Promise<void> {
+    this.check();
+    await this.inner.open();
+  }
+  override async checkpoint(): Promise<WalPosition> {
+    this.check();
+    return this.inner.checkpoint();
+  }
+  override async load(ndjson: Buffer, to: WalPosition): Promise<LoadResult> {
+    this.check();
+    return this.inner.load(ndjson, to);
+  }
+  override async advance(to: WalPosition): Promise<void> {
+    this.check();
+    return this.inner.advance(to);
+  }
+  override async ping(): Promise<boolean> {
+    return !this.down && this.inner.ping();
+  }
+}
+
+/** Wraps the real sink; while `failing`, every load fails as a misread does: the database still answers pings. */
+class MisreadSink extends ForwardingSink {
+  failing = true;
+  failed = 0;
+  override async load(ndjson: Buffer, to: WalPosition): Promise<LoadResult> {
+    if (this.failing) {
+      this.failed++;
+      throw new SinkUnavailableError('the dedup pass of a chunk could not be read consistently');
+    }
+    return this.inner.load(ndjson, to);
   }
 }
 
@@ -263,6 +272,44 @@ describe('WalLoader', () => {
     await wal.close();
     await t.sink.close();
     t.db.close();
+  });
+
+  it('loads a new WAL whole even when its segment numbers passed the checkpoint before the database opened', async () => {
+    const t = await setup();
+    for (let i = 0; i < 20; i++) await t.wal.append(walLines(ids(i * 10, 10)));
+    await new WalLoader(t.reader, t.sink, t.opts, silent).drain();
+    const before = await t.sink.checkpoint();
+    assert.equal(await t.sink.walId(), t.wal.id, 'the database records which WAL it loaded');
+    await t.wal.close();
+    await rm(join(t.dir, 'wal'), { recursive: true, force: true });
+    // The folder removed; the new WAL grows past the old checkpoint's segment while nothing loads.
+    const wal = await WalSegmentWriter.open({ dir: join(t.dir, 'wal'), maxSegmentBytes: 8192, maxSegmentAgeMs: 3_600_000 });
+    assert.notEqual(wal.id, t.wal.id);
+    let n = 1000;
+    while (wal.currentSeq() <= before.seq + 1) await wal.append(walLines(ids((n += 10) - 10, 10)));
+    const written = ids(1000, n - 1000);
+    const reader = new WalReader(join(t.dir, 'wal'), (seq) => (seq === wal.currentSeq() ? wal.durable().offset : undefined));
+    await new WalLoader(reader, t.sink, t.opts, silent).drain();
+    assert.deepEqual(await t.ids(), [...ids(0, 200), ...written]);
+    assert.deepEqual(await t.sink.checkpoint(), wal.durable());
+    assert.equal(await t.sink.walId(), wal.id);
+    await wal.close();
+    await t.sink.close();
+    t.db.close();
+  });
+
+  it('records the WAL of a database loaded before WALs had identities, without loading again', async () => {
+    const t = await setup();
+    await t.wal.append(walLines(ids(0, 20)));
+    await new WalLoader(t.reader, t.sink, t.opts, silent).drain();
+    await t.db.use((conn) => conn.run('UPDATE footprint_loader_checkpoint SET wal_id = NULL'));
+    assert.equal(await t.sink.walId(), undefined);
+    const loader = new WalLoader(t.reader, t.sink, t.opts, silent);
+    await loader.drain();
+    assert.equal(loader.status().chunks, 0, 'nothing loaded again');
+    assert.deepEqual(await t.sink.checkpoint(), t.wal.durable());
+    assert.equal(await t.sink.walId(), t.wal.id);
+    await t.close();
   });
 
   it('never reads bytes past the durable offset of the segment being written', async () => {

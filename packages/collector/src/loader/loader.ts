@@ -122,17 +122,24 @@ export class WalLoader {
         await this.sink.open();
         const checkpoint = await this.sink.checkpoint();
         const newest = (await this.reader.refresh()).at(-1)?.seq ?? 0;
-        if (newest > 0 && checkpoint.seq > newest) {
-          // The WAL starts over below the checkpoint (its folder was removed, or offline
-          // retention emptied it): its segments are new, and skipping them as loaded would
-          // lose them. Lines stored before (a restored WAL) are recognised by their ids.
+        const [walId, loadedId] = [await this.reader.id(), await this.sink.walId()];
+        const otherWal = walId !== undefined && loadedId !== undefined && walId !== loadedId;
+        if (otherWal || (newest > 0 && checkpoint.seq > newest)) {
+          // A new WAL (its folder was removed, or offline retention emptied it), or one that
+          // starts over below the checkpoint: its segments are new, and skipping them as
+          // loaded would lose them. Lines stored before (a restored WAL) are recognised by
+          // their ids. The identity tells a new WAL even once its numbers passed the checkpoint.
           this.log.error(
-            { checkpoint, newestSegment: newest },
-            'the database has loaded further than the WAL reaches (was the WAL folder removed?); loading the WAL from its start',
+            { checkpoint, newestSegment: newest, walId, loadedWalId: loadedId },
+            otherWal
+              ? 'the database was loaded from another WAL (was the WAL folder removed?); loading this WAL from its start'
+              : 'the database has loaded further than the WAL reaches (was the WAL folder removed?); loading the WAL from its start',
           );
           this.position = { seq: 0, offset: 0 };
+          if (walId !== undefined) await this.sink.adoptWal(walId, this.position);
         } else {
           this.position = checkpoint;
+          if (walId !== undefined && loadedId === undefined) await this.sink.adoptWal(walId, checkpoint);
         }
         this.sinkOpen = true;
       })().finally(() => {

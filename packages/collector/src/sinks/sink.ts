@@ -27,6 +27,10 @@ export interface Sink {
   load(ndjson: Buffer, to: WalPosition): Promise<LoadResult>;
   /** Moves the checkpoint without loading (past lines set aside as unloadable). */
   advance(to: WalPosition): Promise<void>;
+  /** The identity of the WAL the checkpoint points into; undefined until one is recorded. */
+  walId(): Promise<string | undefined>;
+  /** Records the WAL the checkpoint points into, and the checkpoint, atomically. */
+  adoptWal(id: string, at: WalPosition): Promise<void>;
   /** Answers whether the store is reachable at all (tells bad data from an outage). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

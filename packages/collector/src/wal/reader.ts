@@ -4,7 +4,7 @@
  * writing to its durable offset, so nothing unacknowledged is ever read.
  */
 import { open } from 'node:fs/promises';
-import { fileSize, listSegments, type SegmentRef, type WalPosition } from './segments.js';
+import { fileSize, listSegments, readWalId, type SegmentRef, type WalPosition } from './segments.js';
 
 export interface WalChunk {
   segment: SegmentRef;
@@ -30,6 +30,11 @@ export class WalReader {
   async refresh(): Promise<SegmentRef[]> {
     this.segments = await listSegments(this.dir);
     return this.segments;
+  }
+
+  /** The WAL's identity, if it has one. */
+  id(): Promise<string | undefined> {
+    return readWalId(this.dir);
   }
 
   list(): readonly SegmentRef[] {

@@ -2,12 +2,14 @@
  * WAL layout on disk:
  *
  *   <data>/wal/YYYY-MM-DD/NNNNNN.jsonl
+ *   <data>/wal/wal-id        this WAL's identity (a UUID), made with the folder
  *
  * One folder per UTC day (the day the segment was opened), segments numbered by one
  * sequence that keeps growing across days (six digits, more when needed). A position in the
  * WAL is (segment sequence, byte offset); everything before it is complete JSON lines.
  */
-import { mkdir, open, readdir, stat } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 export interface WalPosition {
@@ -88,6 +90,44 @@ export async function appendDurably(path: string, text: string): Promise<void> {
     await fh.close();
   }
   if (!existed) await syncDir(dirname(path));
+}
+
+/** The file holding the WAL's identity, in the WAL folder. */
+export const WAL_ID_FILE = 'wal-id';
+const WAL_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The WAL's identity: a new WAL (its folder removed, or a fresh data dir) has a new one, so
+ * the loader can tell it from the WAL its checkpoint points into, whatever the segment
+ * numbers. Undefined when the folder has none (made before identities existed, or not a WAL
+ * the collector opened).
+ */
+export async function readWalId(walDir: string): Promise<string | undefined> {
+  try {
+    const id = (await readFile(join(walDir, WAL_ID_FILE), 'utf8')).trim();
+    return WAL_ID.test(id) ? id : undefined;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** The WAL's identity, made (durably) if it has none or an unreadable one. */
+export async function ensureWalId(walDir: string): Promise<string> {
+  const existing = await readWalId(walDir);
+  if (existing) return existing;
+  const id = randomUUID();
+  const tmp = join(walDir, `${WAL_ID_FILE}.tmp`);
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.write(`${id}\n`);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, join(walDir, WAL_ID_FILE));
+  await syncDir(walDir);
+  return id;
 }
 
 /** Creates a folder (and parents) and makes its entry durable in its parent. */

@@ -17,7 +17,7 @@ import { EventEmitter } from 'node:events';
 import { type FileHandle, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { repairSegment } from './recovery.js';
-import { ensureDir, fileSize, listSegments, segmentPath, syncDir, utcDay, type WalPosition } from './segments.js';
+import { ensureDir, ensureWalId, fileSize, listSegments, segmentPath, syncDir, utcDay, type WalPosition } from './segments.js';
 
 export interface WalWriterOptions {
   /** The WAL folder (`<data>/wal`). */
@@ -54,6 +54,8 @@ export class WalSegmentWriter extends EventEmitter<WalWriterEvents> {
   private openedAt = 0;
   /** A failed write could not be cut back: the next group starts a new segment. */
   private torn = false;
+  /** The WAL's identity (segments.ts: readWalId). */
+  id = '';
   private pending: Pending[] = [];
   private rotations: Array<{ resolve: (seq: number) => void; reject: (err: Error) => void }> = [];
   private flushing = false;
@@ -71,6 +73,7 @@ export class WalSegmentWriter extends EventEmitter<WalWriterEvents> {
   static async open(opts: WalWriterOptions): Promise<WalSegmentWriter> {
     const w = new WalSegmentWriter(opts);
     await ensureDir(opts.dir, dirname(opts.dir));
+    w.id = await ensureWalId(opts.dir);
     const segments = await listSegments(opts.dir);
     const last = segments.at(-1);
     if (last) {

@@ -165,5 +165,19 @@ export function sinkContract(name: string, make: () => Promise<SinkUnderTest>): 
       assert.deepEqual(await t.sink.checkpoint(), { seq: 3, offset: 42 });
       await t.dispose();
     });
+
+    it('records the WAL it loads from with the checkpoint, and keeps it across loads', async () => {
+      const t = await make();
+      await t.sink.open();
+      assert.equal(await t.sink.walId(), undefined, 'a new store has loaded no WAL');
+      const id = '0b7e1f0c-3f1e-4d5a-9c43-6a2f1d9e8b21';
+      await t.sink.adoptWal(id, { seq: 4, offset: 7 });
+      assert.equal(await t.sink.walId(), id);
+      assert.deepEqual(await t.sink.checkpoint(), { seq: 4, offset: 7 });
+      await t.sink.load(lines(storedRow('w1')), { seq: 5, offset: 99 });
+      assert.equal(await t.sink.walId(), id);
+      assert.deepEqual(await t.sink.checkpoint(), { seq: 5, offset: 99 });
+      await t.dispose();
+    });
   });
 }

@@ -46,7 +46,8 @@ const columnsDdl = (): string =>
 export function createEventsTableSql(): string {
   return `CREATE TABLE IF NOT EXISTS events (\n${columnsDdl()}\n);
 CREATE TABLE IF NOT EXISTS ${CHECKPOINT_TABLE} (id INTEGER PRIMARY KEY, seq BIGINT NOT NULL, "offset" BIGINT NOT NULL, updated_at TIMESTAMP NOT NULL);
-INSERT OR IGNORE INTO ${CHECKPOINT_TABLE} VALUES (1, 0, 0, now()::TIMESTAMP);`;
+ALTER TABLE ${CHECKPOINT_TABLE} ADD COLUMN IF NOT EXISTS wal_id VARCHAR;
+INSERT OR IGNORE INTO ${CHECKPOINT_TABLE} (id, seq, "offset", updated_at) VALUES (1, 0, 0, now()::TIMESTAMP);`;
 }
 
 /** A SQL string literal (a file path, a timestamp's text). */

@@ -230,6 +230,19 @@ export class DuckDbSink implements Sink {
     });
   }
 
+  async walId(): Promise<string | undefined> {
+    const row = (await this.connection().runAndReadAll(`SELECT wal_id FROM ${CHECKPOINT_TABLE} WHERE id = 1`)).getRows()[0];
+    const id = row?.[0];
+    return typeof id === 'string' && id !== '' ? id : undefined;
+  }
+
+  async adoptWal(id: string, at: WalPosition): Promise<void> {
+    await this.connection().run(
+      `UPDATE ${CHECKPOINT_TABLE} SET seq = $seq, "offset" = $offset, wal_id = $id, updated_at = now()::TIMESTAMP WHERE id = 1`,
+      { seq: at.seq, offset: at.offset, id },
+    );
+  }
+
   async ping(): Promise<boolean> {
     try {
       await this.connection().run('SELECT 1');
