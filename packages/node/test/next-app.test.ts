@@ -39,6 +39,20 @@ describe('Next.js middleware.js in a real app', () => {
     assert.equal(events.find((e) => e.type === 'request').route, '/api/orders/[id]');
   });
 
+  it("answers a route handler's redirect() and notFound() with the request id, and the cookies it set", async () => {
+    const id = `go-${randomUUID()}`;
+    const res = await fetch(`${app.url}/go`, { headers: { 'x-request-id': id }, redirect: 'manual' });
+    assert.equal(res.status, 307);
+    assert.equal(res.headers.get('location'), '/api/orders/1');
+    assert.equal(res.headers.get('x-request-id'), id);
+    assert.match(res.headers.get('set-cookie') ?? '', /visited=go/);
+    const [r] = await eventsWhere(collector.url, (e) => e.request_id === id && e.type === 'request');
+    assert.deepEqual([r.status, r.path], [307, '/go']);
+    const gone = await fetch(`${app.url}/gone`, { headers: { 'x-request-id': `${id}-404` } });
+    assert.equal(gone.status, 404);
+    assert.equal(gone.headers.get('x-request-id'), `${id}-404`);
+  });
+
   it('records a request the middleware answers itself', async () => {
     const id = `mw-${randomUUID()}`;
     const res = await fetch(`${app.url}/private`, { headers: { 'x-request-id': id } });

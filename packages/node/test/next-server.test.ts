@@ -41,25 +41,40 @@ describe('Next.js adapters with next/server objects', () => {
     assert.equal(await routeFromParams('/docs/docs/a', { params: { slug: ['docs', 'a'] } }), '/docs/[...slug]');
   });
 
-  it('records redirect() and notFound() as requests with their status, not as errors, and lets Next handle them', async () => {
+  it('answers redirect() and notFound() as Next does, with the request id, and records them as requests, not errors', async () => {
     const [a, b] = [marker(), marker()];
     const toLogin = withFootprint(fp, async () => redirect('/login'));
     const missing = withFootprint(fp, async () => notFound());
-    await assert.rejects(toLogin(request('/account', { 'x-request-id': a }), {}), (e: any) => e.digest.startsWith('NEXT_REDIRECT'));
-    await assert.rejects(missing(request('/nothing', { 'x-request-id': b }), {}), (e: any) => e.digest.startsWith('NEXT_HTTP'));
+    const moved = await toLogin(request('/account', { 'x-request-id': a }), {});
+    assert.deepEqual([moved.status, moved.headers.get('location'), moved.headers.get('x-request-id')], [307, '/login', a]);
+    const gone = await missing(request('/nothing', { 'x-request-id': b }), {});
+    assert.deepEqual([gone.status, gone.headers.get('x-request-id'), await gone.text()], [404, b, '']);
     await fp.flush();
     const [ra] = await ofRequest(a);
     const [rb] = await ofRequest(b);
     assert.deepEqual([ra.type, ra.status, rb.type, rb.status], ['request', 307, 'request', 404]);
+    assert.equal((await eventsWhere(collector.url, (e) => e.type === 'error' && [a, b].includes(e.request_id), 0)).length, 0);
   });
 
-  it('reads the status of a redirect whose URL holds a semicolon', async () => {
+  it('keeps the URL of a redirect whose URL holds a semicolon, and its status', async () => {
     const id = marker();
     const moved = withFootprint(fp, async () => permanentRedirect('/a;b'));
-    await assert.rejects(moved(request('/old', { 'x-request-id': id }), {}), (e: any) => e.digest.startsWith('NEXT_REDIRECT'));
+    const res = await moved(request('/old', { 'x-request-id': id }), {});
+    assert.deepEqual([res.status, res.headers.get('location')], [308, '/a;b']);
     await fp.flush();
     const [r] = await ofRequest(id);
     assert.equal(r.status, 308);
+  });
+
+  it("leaves a server action's redirect to Next (it answers 303), recording its status", async () => {
+    const id = marker();
+    const action = withFootprint(fp, async () => redirect('/done'));
+    await assert.rejects(action(request('/form', { 'x-request-id': id, 'next-action': 'abc123' }), {}), (e: any) =>
+      e.digest.startsWith('NEXT_REDIRECT'),
+    );
+    await fp.flush();
+    const [r] = await ofRequest(id);
+    assert.equal(r.status, 307);
   });
 
   it('records a HEAD request at once (Next never reads its body), with the size the headers give', async () => {

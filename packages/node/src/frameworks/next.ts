@@ -61,6 +61,31 @@ function controlFlowStatus(err: unknown): number | undefined {
   return 200;
 }
 
+/**
+ * The response Next gives a route handler that called `redirect()` or `notFound()` (and
+ * `forbidden()`, `unauthorized()`): the same one (Next's app-route module builds it so, and
+ * adds cookies the handler set to whatever the handler returns), made here so that it carries
+ * the request id. Undefined for anything else, which goes back to Next: other control flow,
+ * and a server action's redirect (Next answers those with 303).
+ */
+function controlFlowResponse(err: unknown, req: Request): Response | undefined {
+  const digest = (err as { digest?: unknown } | null)?.digest;
+  if (typeof digest !== 'string' || req.headers.has('next-action')) return undefined;
+  const parts = digest.split(';');
+  if (parts[0] === 'NEXT_REDIRECT') {
+    const url = parts.slice(2, -2).join(';');
+    const status = Number(parts.at(-2));
+    if (url === '' || !(status >= 300 && status <= 399)) return undefined;
+    return new Response(null, { status, headers: { location: url } });
+  }
+  if (parts[0] === 'NEXT_HTTP_ERROR_FALLBACK') {
+    const status = Number(parts[1]);
+    return status >= 400 && status <= 499 ? new Response(null, { status }) : undefined;
+  }
+  if (digest === 'NEXT_NOT_FOUND') return new Response(null, { status: 404 });
+  return undefined;
+}
+
 /** `/api/users/42` with params `{ id: '42' }` → `/api/users/[id]`; catch-all arrays → `[...slug]`. */
 export async function routeFromParams(path: string, ctx: unknown): Promise<string | undefined> {
   const raw = (ctx as { params?: unknown } | null | undefined)?.params;
@@ -174,7 +199,10 @@ function begin(recorder: RequestRecorder<Request>, req: Request): RequestState {
   return recorder.begin(req, req.method, url.pathname + url.search, (name) => req.headers.get(name) ?? undefined);
 }
 
-/** Wraps an App Router route handler. Exceptions are recorded and rethrown for Next to answer. */
+/**
+ * Wraps an App Router route handler. Exceptions are recorded and rethrown for Next to answer;
+ * `redirect()` and `notFound()` are answered here as Next would, with the request id.
+ */
 export function withFootprint<C = unknown>(
   fp: Footprint,
   handler: Handler<C>,
@@ -202,11 +230,16 @@ export function withFootprint<C = unknown>(
     try {
       response = await runWithContext(state.ctx, () => handler(req, ctx));
     } catch (err) {
-      const status = controlFlowStatus(err);
-      if (status === undefined) recorder.fail(state, err, await routeOf());
-      recorder.end(state, factsOf(req, status ?? 500, await routeOf()));
-      settle();
-      throw err;
+      const answer = controlFlowResponse(err, req);
+      if (answer) {
+        response = answer;
+      } else {
+        const status = controlFlowStatus(err);
+        if (status === undefined) recorder.fail(state, err, await routeOf());
+        recorder.end(state, factsOf(req, status ?? 500, await routeOf()));
+        settle();
+        throw err;
+      }
     }
     const facts = factsOf(req, response.status, await routeOf());
     return sendCounted(req, response, header, state.ctx, (bytes, aborted) => {
