@@ -241,7 +241,9 @@ export async function startCollector(config: Config, log: Logger, options: Colle
   );
 
   await new Promise<void>((resolve, reject) => {
-    http.server.once('error', reject);
+    http.server.once('error', (err: Error) =>
+      reject(new Error(`cannot listen on ${config.host}:${config.port} (FOOTPRINT_HOST, FOOTPRINT_PORT): ${err.message}`, { cause: err })),
+    );
     http.server.listen(config.port, config.host, () => resolve());
   });
   const port = (http.server.address() as AddressInfo).port;

@@ -18,3 +18,31 @@ describe('loadConfig: FOOTPRINT_DEDUP_HOURS', () => {
     });
   }
 });
+
+describe('loadConfig: keys and proxies', () => {
+  it('refuses an admin token equal to the write key: the write key is public', () => {
+    assert.throws(
+      () => loadConfig({ FOOTPRINT_WRITE_KEY: 'samesame1', FOOTPRINT_ADMIN_TOKEN: 'samesame1' }, '/tmp'),
+      (err: unknown) => err instanceof ConfigError && /^FOOTPRINT_ADMIN_TOKEN must differ from FOOTPRINT_WRITE_KEY/.test(err.message),
+    );
+    assert.equal(loadConfig({ FOOTPRINT_WRITE_KEY: 'samesame1', FOOTPRINT_ADMIN_TOKEN: 'different2' }, '/tmp').adminToken, 'different2');
+  });
+
+  for (const [bad, rule] of [
+    ['10.0.0.0/33', /prefix length that is not a whole number from 0 to 32/],
+    ['::1/129', /prefix length that is not a whole number from 0 to 128/],
+    ['10.0.0.0/x', /prefix length/],
+    ['proxy.local', /is not an IP address or CIDR range/],
+  ] as const) {
+    it(`refuses FOOTPRINT_TRUSTED_PROXIES=${bad}, naming the variable and the rule`, () => {
+      assert.throws(
+        () => loadConfig({ FOOTPRINT_TRUSTED_PROXIES: `127.0.0.1,${bad}` }, '/tmp'),
+        (err: unknown) => err instanceof ConfigError && err.message.startsWith('FOOTPRINT_TRUSTED_PROXIES: ') && rule.test(err.message),
+      );
+    });
+  }
+
+  it('takes addresses and ranges of both families', () => {
+    assert.deepEqual(loadConfig({ FOOTPRINT_TRUSTED_PROXIES: '10.0.0.0/8, ::1, fd00::/8' }, '/tmp').trustedProxies, ['10.0.0.0/8', '::1', 'fd00::/8']);
+  });
+});

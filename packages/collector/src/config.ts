@@ -20,6 +20,7 @@
  */
 import { resolve } from 'node:path';
 import { DEFAULT_DEDUP_WINDOW_MS } from './sinks/duckdb/sink.js';
+import { trustedProxies } from './transforms/enrich/client-ip.js';
 import { WAL_DEFAULTS } from './wal/writer.js';
 
 const HOUR_MS = 3_600_000;
@@ -77,16 +78,28 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memory)) {
     throw new ConfigError('FOOTPRINT_DUCKDB_MEMORY must be a size such as 512MB or 2GB');
   }
+  const writeKey = key(env, 'FOOTPRINT_WRITE_KEY');
+  const adminToken = key(env, 'FOOTPRINT_ADMIN_TOKEN');
+  if (writeKey !== undefined && writeKey === adminToken) {
+    // The write key is public (it is in every page's script tag); the admin token reads everything.
+    throw new ConfigError('FOOTPRINT_ADMIN_TOKEN must differ from FOOTPRINT_WRITE_KEY: the write key is public, the admin token reads every event');
+  }
+  const proxies = (env.FOOTPRINT_TRUSTED_PROXIES ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  try {
+    trustedProxies(proxies);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
   return {
     port: int(env, 'FOOTPRINT_PORT', 8080, 0, 65535),
     host: env.FOOTPRINT_HOST || '0.0.0.0',
     dataDir: resolve(cwd, env.FOOTPRINT_DATA_DIR || 'data'),
-    writeKey: key(env, 'FOOTPRINT_WRITE_KEY'),
-    adminToken: key(env, 'FOOTPRINT_ADMIN_TOKEN'),
-    trustedProxies: (env.FOOTPRINT_TRUSTED_PROXIES ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
+    writeKey,
+    adminToken,
+    trustedProxies: proxies,
     logLevel,
     walSegmentBytes: int(env, 'FOOTPRINT_WAL_SEGMENT_BYTES', WAL_DEFAULTS.maxSegmentBytes, 4096, 2 ** 31),
     walSegmentAgeMs: int(env, 'FOOTPRINT_WAL_SEGMENT_AGE_MS', WAL_DEFAULTS.maxSegmentAgeMs, 1000, 7 * 24 * 3600 * 1000),

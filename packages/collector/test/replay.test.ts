@@ -3,7 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { CLI, eventually, listAll, post, spawnCollector, startInProcess, tempDirs, trackEvent } from './support/collector.js';
@@ -105,6 +105,27 @@ describe('footprint replay', () => {
     const again = await runCli(['replay', '--data-dir', dataDir, '--no-progress']);
     assert.equal(again.code, 0, again.stderr);
     assert.deepEqual(await dumpEvents(dbPath), original);
+  });
+
+  it('refuses to replay without WAL segments, leaving the database as it is and making no folder', async () => {
+    const dataDir = await dirs.make('fp-replay-nowal-');
+    const fp = await startInProcess({}, dataDir);
+    assert.equal((await post(`${fp.url}/v1/batch`, { batch: mixedBatch(1) })).status, 200);
+    await eventually(async () => ((await listAll(fp.url)).length === mixedBatch(1).length ? true : undefined));
+    await fp.stop();
+    const dbPath = join(dataDir, 'footprint.duckdb');
+    const before = await dumpEvents(dbPath);
+    await rename(join(dataDir, 'wal'), join(dataDir, 'wal-moved'));
+    const res = await runCli(['replay', '--data-dir', dataDir, '--no-progress']);
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /no WAL segments in .*wal: nothing to rebuild the database from .* is left as it is/);
+    assert.deepEqual(await dumpEvents(dbPath), before);
+
+    const typo = join(dataDir, 'no-such-folder');
+    const mistyped = await runCli(['replay', '--data-dir', typo, '--no-progress']);
+    assert.equal(mistyped.code, 1);
+    assert.match(mistyped.stderr, /no WAL segments/);
+    await assert.rejects(stat(typo), { code: 'ENOENT' });
   });
 
   it('refuses to replay while a collector holds the database, leaving it untouched', async () => {

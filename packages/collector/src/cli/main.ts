@@ -7,6 +7,7 @@
  *   footprint retention  delete events past their retention (--dry-run: only show)
  *   footprint erase      erase every event of a user id or anonymous id
  */
+import { createRequire } from 'node:module';
 import { Command, Option } from 'commander';
 import { archiveDirOf, projectMaskers, startCollector } from '../app.js';
 import { ConfigError, loadConfig } from '../config.js';
@@ -18,7 +19,29 @@ import { eraseCommand } from './erase.js';
 import { replay } from './replay.js';
 import { formatRetention, retentionCommand } from './retention.js';
 
-const program = new Command('footprint').description('Footprint: product analytics and backend events that lose nothing');
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+const program = new Command('footprint')
+  .description('Footprint: product analytics and backend events that lose nothing')
+  .version(VERSION, '-v, --version', 'print the version')
+  .addHelpText('after', '\nWith no command, `serve` runs: the collector on port 8080, data in ./data.');
+
+/** The environment `serve` reads (config.ts holds the rules). */
+const SERVE_ENVIRONMENT = `
+Environment (the options above set the first three):
+  FOOTPRINT_PORT                port to listen on (default 8080)
+  FOOTPRINT_HOST                address to listen on (default 0.0.0.0)
+  FOOTPRINT_DATA_DIR            data folder (default ./data)
+  FOOTPRINT_WRITE_KEY           write key of the default project (default: generated once, kept in data/keys.json)
+  FOOTPRINT_ADMIN_TOKEN         admin token for the read API (default: generated once, kept in data/keys.json)
+  FOOTPRINT_TRUSTED_PROXIES     proxies whose X-Forwarded-For is believed, e.g. 10.0.0.0/8,::1
+  FOOTPRINT_LOG_LEVEL           trace, debug, info (default), warn, error, fatal or silent
+  FOOTPRINT_CONFIG              project settings file (default ./footprint.config.json, if present)
+  FOOTPRINT_WAL_SEGMENT_BYTES   WAL segment size before rotation (default 67108864)
+  FOOTPRINT_WAL_SEGMENT_AGE_MS  WAL segment age before rotation (default 3600000)
+  FOOTPRINT_DUCKDB_MEMORY       DuckDB memory limit (default 256MB)
+  FOOTPRINT_DUCKDB_THREADS      DuckDB threads (default 1)
+  FOOTPRINT_DEDUP_HOURS         how long a resent event id is recognised (default 24)`;
 
 /** What every offline command starts from: the configuration (with --data-dir), a quieter logger, the database options. */
 function offline(dataDir: string | undefined) {
@@ -43,8 +66,20 @@ function fail(err: unknown): never {
 program
   .command('serve', { isDefault: true })
   .description('start the collector (HTTP ingestion, WAL, loader, read API)')
-  .action(async () => {
-    const config = loadConfig();
+  .addOption(new Option('--port <port>', 'port to listen on').env('FOOTPRINT_PORT'))
+  .addOption(new Option('--host <address>', 'address to listen on').env('FOOTPRINT_HOST'))
+  .addOption(new Option('--data-dir <dir>', 'data folder').env('FOOTPRINT_DATA_DIR'))
+  .addHelpText('after', SERVE_ENVIRONMENT)
+  // `footprint <typo>` lands here, serve being the default: say so instead of starting.
+  .argument('[command...]')
+  .action(async (extra: string[], opts: { port?: string; host?: string; dataDir?: string }) => {
+    if (extra.length > 0) fail(`unknown command "${extra[0]}": the commands are serve, replay, retention and erase (see footprint --help)`);
+    const config = loadConfig({
+      ...process.env,
+      FOOTPRINT_PORT: opts.port ?? process.env.FOOTPRINT_PORT,
+      FOOTPRINT_HOST: opts.host ?? process.env.FOOTPRINT_HOST,
+      FOOTPRINT_DATA_DIR: opts.dataDir ?? process.env.FOOTPRINT_DATA_DIR,
+    });
     const log = createLogger(config.logLevel);
     const app = await startCollector(config, log);
     const { generated } = app.keys;

@@ -50,6 +50,10 @@ export async function replay(opts: ReplayOptions, log: Logger): Promise<ReplayRe
   const paths = dataPaths(opts.dataDir);
   await assertNotInUse(paths.duckdb, 'stop the collector before replaying');
   const segments = await listSegments(paths.wal);
+  if (segments.length === 0) {
+    // A mistyped --data-dir, or a WAL moved away: an empty database must not replace the one there.
+    throw new Error(`no WAL segments in ${paths.wal}: nothing to rebuild the database from (${paths.duckdb} is left as it is)`);
+  }
   const last = segments.at(-1);
   if (last) await repairSegment(last.path);
 

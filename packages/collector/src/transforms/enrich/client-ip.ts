@@ -15,8 +15,15 @@ export function trustedProxies(entries: readonly string[]): TrustedProxies {
     const [addr = '', bits] = entry.split('/');
     const family = isIP(addr) === 6 ? 'ipv6' : 'ipv4';
     if (isIP(addr) === 0) throw new Error(`FOOTPRINT_TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR range`);
-    if (bits === undefined) list.addAddress(addr, family);
-    else list.addSubnet(addr, Number(bits), family);
+    if (bits === undefined) {
+      list.addAddress(addr, family);
+      continue;
+    }
+    const max = family === 'ipv6' ? 128 : 32;
+    if (!/^\d{1,3}$/.test(bits) || Number(bits) > max) {
+      throw new Error(`FOOTPRINT_TRUSTED_PROXIES: "${entry}" has a prefix length that is not a whole number from 0 to ${max}`);
+    }
+    list.addSubnet(addr, Number(bits), family);
   }
   return list;
 }
