@@ -43,6 +43,10 @@ describe('loadConfig: keys and proxies', () => {
   }
 
   it('takes addresses and ranges of both families', () => {
-    assert.deepEqual(loadConfig({ FOOTPRINT_TRUSTED_PROXIES: '10.0.0.0/8, ::1, fd00::/8' }, '/tmp').trustedProxies, ['10.0.0.0/8', '::1', 'fd00::/8']);
+    assert.deepEqual(loadConfig({ FOOTPRINT_TRUSTED_PROXIES: '10.0.0.0/8, ::1, fd00::/8' }, '/tmp').trustedProxies, [
+      '10.0.0.0/8',
+      '::1',
+      'fd00::/8',
+    ]);
   });
 });

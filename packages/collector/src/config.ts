@@ -82,7 +82,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const adminToken = key(env, 'FOOTPRINT_ADMIN_TOKEN');
   if (writeKey !== undefined && writeKey === adminToken) {
     // The write key is public (it is in every page's script tag); the admin token reads everything.
-    throw new ConfigError('FOOTPRINT_ADMIN_TOKEN must differ from FOOTPRINT_WRITE_KEY: the write key is public, the admin token reads every event');
+    throw new ConfigError(
+      'FOOTPRINT_ADMIN_TOKEN must differ from FOOTPRINT_WRITE_KEY: the write key is public, the admin token reads every event',
+    );
   }
   const proxies = (env.FOOTPRINT_TRUSTED_PROXIES ?? '')
     .split(',')

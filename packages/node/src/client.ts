@@ -92,6 +92,9 @@ export function createFootprint(options: FootprintOptions): Footprint {
   const drops = new DropReporter(options.onError, DEFAULTS.reportIntervalMs);
   const pipeline = o.enabled ? new Pipeline({ ...o, context: { library: LIBRARY, ...o.context } }, drops) : undefined;
   const hookFailed = (err: unknown): void => drops.report('hook_failed', `the userId resolver threw: ${(err as Error)?.message}`, 0, err);
+  /** A call whose input could not be turned into an event (null, a throwing getter): reported, never thrown. */
+  const unrecordable = (what: string, err: unknown): void =>
+    drops.report('rejected', `${what}: the event could not be prepared (${(err as Error)?.message ?? String(err)})`, 1, err);
 
   function emit(ev: OutgoingEvent, ctx = currentContext()): void {
     if (!pipeline) return;
@@ -155,19 +158,29 @@ export function createFootprint(options: FootprintOptions): Footprint {
     track: (input) => emit({ ...input, type: 'track' }),
     identify: (input) => emit({ ...input, type: 'identify' }),
     page: (input) => emit({ ...input, type: 'page' }),
-    log: createLogger((ev) => emit(ev), o.logLevel),
+    log: createLogger((ev) => emit(ev), o.logLevel, {}, unrecordable),
     captureException,
-    db: dbHelper((ev) => emit(ev)),
-    cron: cronHelper((ev) => emit(ev), captureException),
-    email: emailHelper((ev) => emit(ev)),
-    ai: aiHelper((ev) => emit(ev)),
-    realtime: realtimeHelper((ev) => emit(ev)),
+    db: dbHelper((ev) => emit(ev), unrecordable),
+    cron: cronHelper((ev) => emit(ev), captureException, unrecordable),
+    email: emailHelper((ev) => emit(ev), unrecordable),
+    ai: aiHelper((ev) => emit(ev), unrecordable),
+    realtime: realtimeHelper((ev) => emit(ev), unrecordable),
     send: (event) => emit({ ...event }),
     setUser(userId) {
       const ctx = currentContext();
       if (ctx) ctx.userId = userId;
     },
-    withContext: (context, fn) => runWithContext({ ...context, requestId: context.requestId ?? randomUUID() }, fn),
+    withContext: (context, fn) => {
+      let ctx: CorrelationContext;
+      try {
+        const given = context !== null && typeof context === 'object' ? context : {};
+        ctx = { ...given, requestId: typeof given.requestId === 'string' && given.requestId !== '' ? given.requestId : randomUUID() };
+      } catch (err) {
+        unrecordable('withContext', err);
+        ctx = { requestId: randomUUID() };
+      }
+      return runWithContext(ctx, fn);
+    },
     flush: async (opts = {}) => (pipeline ? pipeline.flush(opts.timeoutMs ?? DEFAULTS.flushTimeoutMs) : { ok: true, pending: 0 }),
     shutdown: async (opts = {}) => {
       uninstall();

@@ -232,6 +232,25 @@ describe('createFootprint against a real collector', () => {
     assert.equal(e.message, 'Connection timeout');
   });
 
+  it("writes an error given in console's order as the err field, and an error event's level the event model knows", async () => {
+    const m = marker();
+    const err = Object.assign(new Error('card declined'), { code: 'E_CARD' });
+    fp.log.error('payment failed', err as never);
+    fp.captureException(new Error('retrying'), { level: 'warn', marker: m });
+    fp.captureException(new Error('odd level'), { level: 'verbose', marker: m });
+    assert.equal((await fp.flush()).ok, true);
+    const [log] = await eventsWhere(
+      collector.url,
+      (e) => e.type === 'log' && e.properties?.message === 'payment failed' && e.properties?.err?.code === 'E_CARD',
+    );
+    assert.deepEqual([log.properties.err.type, log.properties.err.message], ['Error', 'card declined']);
+    const errors = await eventsWhere(collector.url, byMarker(m), 2);
+    assert.deepEqual(errors.map((e) => [e.properties.message, e.properties.level]).sort(), [
+      ['odd level', 'error'],
+      ['retrying', 'warning'],
+    ]);
+  });
+
   it('gives the events written inside withContext the same request id', async () => {
     const m = marker();
     await fp.withContext({ requestId: `job-${m}` }, async () => {
@@ -332,6 +351,48 @@ describe('createFootprint never throws into the application', () => {
       fp.db({ operation: '', duration_ms: Number.NaN });
       fp.send({ type: 'nonsense' });
     });
+    await fp.shutdown();
+  });
+
+  it('never throws into the app, whatever a call is given, and reports what it could not record', async () => {
+    const reported: FootprintSdkError[] = [];
+    const fp = testClient(collector.url, { onError: (e) => reported.push(e) });
+    const hostile = Object.defineProperty({}, 'table', {
+      enumerable: true,
+      get() {
+        throw new Error('getter went off');
+      },
+    });
+    const any = fp as any;
+    assert.doesNotThrow(() => {
+      for (const helper of ['db', 'email', 'ai', 'realtime'] as const) {
+        any[helper](undefined);
+        any[helper](null);
+        any[helper](hostile);
+      }
+      fp.log.info('fields with a trap', hostile);
+      fp.log.child({ logger: 'child' }).warn('again', hostile);
+    });
+    let ran = 0;
+    assert.equal(
+      any.withContext(undefined, () => ++ran),
+      1,
+    );
+    assert.equal(
+      any.withContext(hostile, () => ++ran),
+      2,
+    );
+    // measure still gives the job's own result and error, and only those.
+    assert.equal(await any.db.measure(hostile, async () => 'rows'), 'rows');
+    await assert.rejects(
+      any.ai.measure(null, async () => Promise.reject(new Error('model down'))),
+      /model down/,
+    );
+    assert.equal(await any.cron(undefined, async () => 'done')(), 'done');
+    assert.ok(
+      reported.some((e) => e.code === 'rejected' && /getter went off/.test(e.message)),
+      JSON.stringify(reported.map((e) => e.message)),
+    );
     await fp.shutdown();
   });
 

@@ -65,5 +65,15 @@ export function errorProperties(err: unknown, extra: Partial<ErrorProperties> & 
     props = { message: cut(textOf(err) || 'unknown error', MAX_MESSAGE), error_type: err === null ? 'null' : typeof err };
   }
   props.level = 'error';
-  return Object.assign(props, extra);
+  Object.assign(props, extra);
+  props.level = errorLevel(props.level);
+  return props;
+}
+
+const ERROR_LEVELS = new Set(['warning', 'error', 'critical', 'fatal']);
+
+/** An error event's level as the event model has it: `warn` (the log level's name) is `warning`; anything else unknown is `error`. */
+function errorLevel(level: unknown): ErrorProperties['level'] {
+  if (level === 'warn') return 'warning';
+  return typeof level === 'string' && ERROR_LEVELS.has(level) ? (level as ErrorProperties['level']) : 'error';
 }

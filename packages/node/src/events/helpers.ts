@@ -36,13 +36,25 @@ export interface CronOptions {
 
 export type Emit = (event: { type: string; properties: Extra }) => void;
 export type Capture = (err: unknown, context?: Extra) => void;
+/** Where a helper reports what it could not record (the client's onError); it never throws into the app. */
+export type Report = (what: string, err: unknown) => void;
+
+/** Runs `record`; an exception (a foreign input: null, a throwing getter) is reported, not thrown. */
+function safely(what: string, report: Report, record: () => void): void {
+  try {
+    record();
+  } catch (err) {
+    report(what, err);
+  }
+}
 
 const ms = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.round(v * 1000) / 1000 : 0);
 const count = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.floor(v) : undefined);
 const elapsed = (start: number): number => ms(performance.now() - start);
 
 /** Copies the input without `undefined` values and with `error` turned into `error_message` / `error_code`. */
-function propsOf(input: Extra): Extra {
+function propsOf(given: Extra | null | undefined): Extra {
+  const input: Extra = given !== null && typeof given === 'object' ? given : {};
   const out: Extra = {};
   for (const k in input) if (input[k] !== undefined && k !== 'error') out[k] = input[k];
   const err = input.error;
@@ -62,13 +74,14 @@ function propsOf(input: Extra): Extra {
   return out;
 }
 
-export function dbHelper(emit: Emit) {
-  const db = (input: DbInput): void => {
-    const p = propsOf(input);
-    p.operation = String(input.operation).slice(0, 64) || 'unknown';
-    p.duration_ms = ms(input.duration_ms);
-    emit({ type: 'db', properties: p });
-  };
+export function dbHelper(emit: Emit, report: Report) {
+  const db = (input: DbInput): void =>
+    safely('db', report, () => {
+      const p = propsOf(input);
+      p.operation = String(p.operation ?? '').slice(0, 64) || 'unknown';
+      p.duration_ms = ms(p.duration_ms);
+      emit({ type: 'db', properties: p });
+    });
   /**
    * Times `fn` and records it; `rowsOf` reads the row count from its result. Errors are recorded and rethrown.
    * @example const users = await fp.db.measure({ operation: 'SELECT', table: 'users' }, () => pool.query(sql), (r) => r.rowCount);
@@ -83,17 +96,17 @@ export function dbHelper(emit: Emit) {
       } catch {
         rows = undefined;
       }
-      db({ ...what, duration_ms: elapsed(start), rows } as DbInput);
+      safely('db', report, () => db({ ...what, duration_ms: elapsed(start), rows } as DbInput));
       return result;
     } catch (error) {
-      db({ ...what, duration_ms: elapsed(start), error } as DbInput);
+      safely('db', report, () => db({ ...what, duration_ms: elapsed(start), error } as DbInput));
       throw error;
     }
   };
   return db;
 }
 
-export function cronHelper(emit: Emit, capture: Capture) {
+export function cronHelper(emit: Emit, capture: Capture, report: Report) {
   /**
    * Wraps a job: each call is one run, recorded as `started`, then `success` (duration, records
    * processed) or `failure` (error, failed step). The job's own errors are rethrown.
@@ -107,6 +120,7 @@ export function cronHelper(emit: Emit, capture: Capture) {
     return async (...args: A): Promise<Awaited<R>> => {
       // A run started inside a request (a cron endpoint) belongs to that request.
       const outer = currentContext();
+      const name = typeof job === 'string' && job !== '' ? job.slice(0, 256) : 'unnamed';
       const runId = outer?.requestId ?? randomUUID();
       let step: string | undefined;
       let records: number | undefined;
@@ -123,23 +137,31 @@ export function cronHelper(emit: Emit, capture: Capture) {
         },
       };
       return runWithContext({ ...outer, requestId: runId }, async (): Promise<Awaited<R>> => {
-        if (options.recordStart !== false) emit({ type: 'cron', properties: { job, status: 'started' } });
+        if (options?.recordStart !== false)
+          safely('cron', report, () => emit({ type: 'cron', properties: { job: name, status: 'started' } }));
         const start = performance.now();
         try {
           const result = await fn(run, ...args);
-          emit({ type: 'cron', properties: propsOf({ job, status: 'success', duration_ms: elapsed(start), records_processed: records }) });
+          safely('cron', report, () =>
+            emit({
+              type: 'cron',
+              properties: propsOf({ job: name, status: 'success', duration_ms: elapsed(start), records_processed: records }),
+            }),
+          );
           return result;
         } catch (error) {
-          const failure = propsOf({
-            job,
-            status: 'failure',
-            duration_ms: elapsed(start),
-            records_processed: records,
-            failed_step: step,
-            error,
+          safely('cron', report, () => {
+            const failure = propsOf({
+              job: name,
+              status: 'failure',
+              duration_ms: elapsed(start),
+              records_processed: records,
+              failed_step: step,
+              error,
+            });
+            emit({ type: 'cron', properties: failure });
+            capture(error, { handled: false, job: name, failed_step: step });
           });
-          emit({ type: 'cron', properties: failure });
-          capture(error, { handled: false, job, failed_step: step });
           throw error;
         }
       });
@@ -147,22 +169,24 @@ export function cronHelper(emit: Emit, capture: Capture) {
   };
 }
 
-export function emailHelper(emit: Emit) {
+export function emailHelper(emit: Emit, report: Report) {
   /** Records an email send; the recipient is masked (`u***@example.com`) before it is queued. */
-  return (input: EmailInput): void => {
-    const p = propsOf(input);
-    if (typeof p.recipient === 'string') p.recipient = maskEmail(p.recipient);
-    emit({ type: 'email', properties: p });
-  };
+  return (input: EmailInput): void =>
+    safely('email', report, () => {
+      const p = propsOf(input);
+      if (typeof p.recipient === 'string') p.recipient = maskEmail(p.recipient);
+      emit({ type: 'email', properties: p });
+    });
 }
 
-export function aiHelper(emit: Emit) {
-  const ai = (input: AiInput): void => {
-    const p = propsOf(input);
-    const err = input.error;
-    if (err instanceof Error && p.error_type === undefined) p.error_type = err.name;
-    emit({ type: 'ai', properties: p });
-  };
+export function aiHelper(emit: Emit, report: Report) {
+  const ai = (input: AiInput): void =>
+    safely('ai', report, () => {
+      const p = propsOf(input);
+      const err = input?.error;
+      if (err instanceof Error && p.error_type === undefined) p.error_type = err.name;
+      emit({ type: 'ai', properties: p });
+    });
   /**
    * Times an AI call and records it; `usageOf` reads tokens and cost from the result. Errors are recorded and rethrown.
    * @example await fp.ai.measure({ provider: 'gemini', model: 'gemini-1.5-pro' }, () => model.generate(prompt), (r) => ({ input_tokens: r.usage.in, output_tokens: r.usage.out }));
@@ -177,20 +201,21 @@ export function aiHelper(emit: Emit) {
       } catch {
         usage = {};
       }
-      ai({ ...what, ...usage, duration_ms: elapsed(start) });
+      safely('ai', report, () => ai({ ...what, ...usage, duration_ms: elapsed(start) }));
       return result;
     } catch (error) {
-      ai({ ...what, duration_ms: elapsed(start), error });
+      safely('ai', report, () => ai({ ...what, duration_ms: elapsed(start), error }));
       throw error;
     }
   };
   return ai;
 }
 
-export function realtimeHelper(emit: Emit) {
-  return (input: RealtimeInput): void => {
-    const p = propsOf(input);
-    p.status = String(input.status).slice(0, 64) || 'unknown';
-    emit({ type: 'realtime', properties: p });
-  };
+export function realtimeHelper(emit: Emit, report: Report) {
+  return (input: RealtimeInput): void =>
+    safely('realtime', report, () => {
+      const p = propsOf(input);
+      p.status = String(p.status ?? '').slice(0, 64) || 'unknown';
+      emit({ type: 'realtime', properties: p });
+    });
 }

@@ -53,32 +53,49 @@ function withErrors(fields: Fields): Fields {
 
 const noop: LogFn = () => {};
 
-export function createLogger(sink: LogEventSink, minLevel: LogLevel, bindings: Fields = {}): Logger {
+/**
+ * @param report where a call that cannot become an event (a field with a throwing getter) is
+ *   reported; a log call never throws into the app.
+ */
+export function createLogger(
+  sink: LogEventSink,
+  minLevel: LogLevel,
+  bindings: Fields = {},
+  report: (what: string, err: unknown) => void = () => {},
+): Logger {
   const min = Math.max(0, LEVELS.indexOf(minLevel));
   const hasBindings = Object.keys(bindings).length > 0;
   const make = (level: LogLevel): LogFn => {
     if (LEVELS.indexOf(level) < min) return noop;
     return ((a: unknown, b?: unknown): void => {
-      let message: string;
-      let fields: Fields | undefined;
-      if (typeof a === 'string') {
-        message = a;
-        fields = b !== null && typeof b === 'object' ? (b as Fields) : undefined;
-      } else if (a instanceof Error) {
-        message = typeof b === 'string' ? b : a.message;
-        fields = { err: a };
-      } else if (a !== null && typeof a === 'object') {
-        fields = a as Fields;
-        message = typeof b === 'string' ? b : '';
-      } else {
-        message = String(a);
+      try {
+        write(level, a, b);
+      } catch (err) {
+        report(`log.${level}`, err);
       }
-      const properties: Fields = hasBindings ? { ...bindings } : {};
-      if (fields) Object.assign(properties, withErrors(fields));
-      properties.level = level;
-      properties.message = message;
-      sink({ type: 'log', properties });
     }) as LogFn;
+  };
+  const write = (level: LogLevel, a: unknown, b: unknown): void => {
+    let message: string;
+    let fields: Fields | undefined;
+    if (typeof a === 'string') {
+      message = a;
+      // console's order, log.error('failed', err): the error is the `err` field, as in pino.
+      fields = b instanceof Error ? { err: b } : b !== null && typeof b === 'object' ? (b as Fields) : undefined;
+    } else if (a instanceof Error) {
+      message = typeof b === 'string' ? b : a.message;
+      fields = { err: a };
+    } else if (a !== null && typeof a === 'object') {
+      fields = a as Fields;
+      message = typeof b === 'string' ? b : '';
+    } else {
+      message = String(a);
+    }
+    const properties: Fields = hasBindings ? { ...bindings } : {};
+    if (fields) Object.assign(properties, withErrors(fields));
+    properties.level = level;
+    properties.message = message;
+    sink({ type: 'log', properties });
   };
   return {
     trace: make('trace'),
@@ -87,6 +104,6 @@ export function createLogger(sink: LogEventSink, minLevel: LogLevel, bindings: F
     warn: make('warn'),
     error: make('error'),
     fatal: make('fatal'),
-    child: (more) => createLogger(sink, minLevel, { ...bindings, ...more }),
+    child: (more) => createLogger(sink, minLevel, { ...bindings, ...more }, report),
   };
 }
