@@ -19,6 +19,8 @@ const RAW = {
   jwt: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJraW0ifQ.c2lnbmF0dXJlLXZhbHVlLWhlcmU',
   ipv4: '203.0.113.77',
   ipv6: '2001:db8:85a3:8d3:1319:8a2e:370:7348',
+  /** An IPv4 client as a server listening on :: sees it. */
+  ipv4mapped: '::ffff:198.51.100.23',
   bearer: 'Bearer sk_live_abcdef0123456789',
 } as const;
 /** Kept raw on purpose: proves the byte search can find what is there. */
@@ -45,12 +47,16 @@ function everyPlaceEvents(): unknown[] {
       type: 'identify',
       messageId: 'pii-identify',
       userId: RAW.email,
-      traits: { email: RAW.email, phone: RAW.phone, history: [[{ ip: RAW.ipv6 }]] },
+      traits: { email: RAW.email, phone: RAW.phone, history: [[{ ip: RAW.ipv6 }, { ip: RAW.ipv4mapped }]] },
     },
     {
       type: 'log',
       messageId: 'pii-log',
-      properties: { level: 'info', message: `login ok for ${RAW.email} from ${RAW.ipv4} with ${RAW.jwt}`, authorization: RAW.bearer },
+      properties: {
+        level: 'info',
+        message: `login ok for ${RAW.email} from ${RAW.ipv4} (proxy saw ${RAW.ipv4mapped}) with ${RAW.jwt}`,
+        authorization: RAW.bearer,
+      },
     },
     {
       type: 'error',

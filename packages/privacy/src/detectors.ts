@@ -49,7 +49,10 @@ export const DETECTORS: readonly Detector[] = [
   { name: 'email', regex: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g },
   {
     name: 'ip',
-    regex: /(?<![\w.:])(?:(?:\d{1,3}\.){3}\d{1,3}|(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4})(?![\w.:])/g,
+    // IPv4, IPv6 ending in an IPv4 (`::ffff:203.0.113.7`, how a dual-stack server sees IPv4
+    // clients), and IPv6.
+    regex:
+      /(?<![\w.:])(?:(?:\d{1,3}\.){3}\d{1,3}|(?:[0-9A-Fa-f]{0,4}:){2,6}(?:\d{1,3}\.){3}\d{1,3}|(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4})(?![\w.:])/g,
     accept: (m) => isIP(m) !== 0,
   },
   {

@@ -46,6 +46,10 @@ describe('built-in detectors in text', () => {
   it('truncates IPv4 to /24 and IPv6 to /48 wherever they appear', () => {
     assert.equal(text('from 203.0.113.77 and 2001:db8:85a3:8d3:1319:8a2e:370:7348'), 'from 203.0.113.0 and 2001:db8:85a3::');
     assert.equal(truncateIp('::ffff:10.1.2.3'), '10.1.2.0');
+    // How a server listening on :: sees an IPv4 client, alone and inside text.
+    assert.equal(text('::ffff:203.0.113.77'), '203.0.113.0');
+    assert.equal(text('client ::ffff:203.0.113.77 and 203.0.113.78'), 'client 203.0.113.0 and 203.0.113.0');
+    assert.equal(text('nat64 64:ff9b::198.51.100.9'), 'nat64 64:ff9b:0::');
   });
 
   it('leaves ids, UUIDs, versions, dates and times alone', () => {

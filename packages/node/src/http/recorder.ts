@@ -152,7 +152,8 @@ export class RequestRecorder<Req> {
         duration_ms: Math.round((performance.now() - state.start) * 1000) / 1000,
         request_bytes: sizeOf(facts.requestBytes),
         response_bytes: sizeOf(facts.responseBytes),
-        ip: facts.ip || undefined,
+        // An IPv4 client as a dual-stack server sees it (`::ffff:203.0.113.7`) is an IPv4 address.
+        ip: facts.ip ? (facts.ip.startsWith('::ffff:') && facts.ip.includes('.') ? facts.ip.slice(7) : facts.ip) : undefined,
         user_agent: facts.userAgent || undefined,
         referrer: facts.referrer || undefined,
         error_message: errorMessage,
