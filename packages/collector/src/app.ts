@@ -206,7 +206,16 @@ export async function startCollector(config: Config, log: Logger, options: Colle
     {
       ingest: createIngestHandler(ingestDeps),
       otlpLogs: createOtlpLogsHandler(ingestDeps),
-      listEvents: createReadHandler(keys.ring, store),
+      listEvents: createReadHandler({
+        keys: keys.ring,
+        store,
+        storedForms: (project, id) => {
+          const storedIdOf = options.storedIdOf ?? masking.storedIdOf;
+          const projects = project !== undefined ? [project] : keys.file.projects.map((p) => p.id);
+          return [...new Set([id, ...projects.flatMap((p) => storedIdOf(p, id))])];
+        },
+        onInternalError: (err) => log.error({ err }, 'a read of events failed'),
+      }),
       browserScript: createBrowserScriptHandler(browserScript),
       erasure: createErasureHandler({
         keys: keys.ring,

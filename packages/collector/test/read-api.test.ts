@@ -182,6 +182,10 @@ describe('read API filters', () => {
       b64('{"t":"2026-03-01T00:00:00.000Z","id":"e1"}'),
       b64('{"t":"2026-03-01T00:00:00.000Z","id":"e1","p":7,"r":"2026-03-01T00:00:00.000Z"}'),
       b64('{"t":"2026-03-01T00:00:00.000Z","id":"e1","p":"default","r":"later"}'),
+      // Times Date.parse takes but the database would not: a five-digit year, a day that does not exist, another format.
+      b64('{"t":"99999-01-01","id":"e1","p":"default","r":"2026-01-01T00:00:00.000Z"}'),
+      b64('{"t":"2026-02-30T00:00:00.000Z","id":"e1","p":"default","r":"2026-03-01T00:00:00.000Z"}'),
+      b64('{"t":"2026-03-01","id":"e1","p":"default","r":"2026-03-01T00:00:00.000Z"}'),
       b64('[1,2]'),
       b64('null'),
       b64('"x"'),
@@ -205,6 +209,13 @@ describe('read API filters', () => {
     ]) {
       assertError(await readEvents(fp.url, `from=${encodeURIComponent(value)}`), 400, 'invalid_query', 'from');
       assertError(await readEvents(fp.url, `to=${encodeURIComponent(value)}`), 400, 'invalid_query', 'to');
+    }
+  });
+
+  it('answers user_id, anonymous_id, session_id or event given twice, or empty, with 400 naming it', async () => {
+    for (const name of ['user_id', 'anonymous_id', 'session_id', 'event', 'project']) {
+      assertError(await readEvents(fp.url, `${name}=a&${name}=b`), 400, 'invalid_query', name);
+      assertError(await readEvents(fp.url, `${name}=`), 400, 'invalid_query', name);
     }
   });
 
@@ -324,5 +335,40 @@ describe('read API pagination', () => {
     assert.equal(seen.length, N + TIES);
     assert.equal(new Set(seen).size, N + TIES);
     assert.ok(!seen.some((id) => id.startsWith('late-')), 'newer events leaked into older pages');
+  });
+});
+
+describe('read API and masked ids', () => {
+  let fp: InProcess;
+  before(async () => {
+    fp = await startInProcess();
+  });
+  after(async () => {
+    await fp.dispose();
+  });
+
+  it('finds a user by the id the application knows, though masking stored it hashed', async () => {
+    const res = await send(`${fp.url}/v1/batch`, {
+      body: {
+        batch: [{ messageId: 'mail-user', type: 'track', event: 'Signed Up', userId: 'Kim@Example.com', anonymousId: 'kim@example.com' }],
+      },
+    });
+    assert.equal(res.status, 200);
+    await waitForIds(fp.url, ['mail-user']);
+    const stored = (await readEvents(fp.url, '')).body.events as Json[];
+    assert.match(String(stored[0]?.user_id), /^h:[0-9a-f]{20}$/, 'the email is not stored as it is');
+    for (const query of [
+      'user_id=Kim%40Example.com',
+      'user_id=kim%40example.com',
+      'anonymous_id=kim%40example.com',
+      `user_id=${stored[0]?.user_id}`,
+    ]) {
+      const found = await readEvents(fp.url, query);
+      assert.deepEqual(
+        (found.body.events as Json[]).map((e) => e.id),
+        ['mail-user'],
+        query,
+      );
+    }
   });
 });

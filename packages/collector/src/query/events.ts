@@ -13,8 +13,10 @@ export interface EventFilter {
   project?: string;
   types?: string[];
   event?: string;
-  userId?: string;
-  anonymousId?: string;
+  /** Any of these user ids: the id as given and the form masking stores it in (a hash). */
+  userIds?: string[];
+  /** Any of these anonymous ids (as userIds). */
+  anonymousIds?: string[];
   sessionId?: string;
   /** Inclusive lower bound, ISO-8601. */
   from?: string;
@@ -46,16 +48,23 @@ export function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify(c)).toString('base64url');
 }
 
+/** A time as the listing writes it (`2026-11-23T07:04:05.152Z`), of a day that exists. */
+function cursorTime(v: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v)) return false;
+  const ms = Date.parse(v);
+  return !Number.isNaN(ms) && new Date(ms).toISOString() === v;
+}
+
 /** Decodes a cursor; undefined when it is not one this API made. */
 export function decodeCursor(s: string): Cursor | undefined {
   try {
     const v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as unknown;
     if (typeof v !== 'object' || v === null) return undefined;
     const { t, id, p, r } = v as Record<string, unknown>;
-    if (typeof t !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(t))) return undefined;
+    if (typeof t !== 'string' || typeof id !== 'string' || !cursorTime(t)) return undefined;
     // A cursor of an earlier version (no p, r) came from another order: it is refused, and the
     // client starts its listing again.
-    if (typeof p !== 'string' || typeof r !== 'string' || Number.isNaN(Date.parse(r))) return undefined;
+    if (typeof p !== 'string' || typeof r !== 'string' || !cursorTime(r)) return undefined;
     return { t, id, p, r };
   } catch {
     return undefined;

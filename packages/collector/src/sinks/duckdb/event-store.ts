@@ -40,8 +40,15 @@ export class DuckDbEventStore implements EventStore {
     };
     eq('project_id', 'project', f.project);
     eq('event', 'event', f.event);
-    eq('user_id', 'user_id', f.userId);
-    eq('anonymous_id', 'anonymous_id', f.anonymousId);
+    const anyOf = (column: string, name: string, values: string[] | undefined): void => {
+      if (values === undefined) return;
+      where.push(`"${column}" IN (${values.map((_, i) => `$${name}${i}`).join(', ')})`);
+      values.forEach((v, i) => {
+        params[`${name}${i}`] = v;
+      });
+    };
+    anyOf('user_id', 'user_id', f.userIds);
+    anyOf('anonymous_id', 'anonymous_id', f.anonymousIds);
     eq('session_id', 'session_id', f.sessionId);
     if (f.types && f.types.length > 0) {
       where.push(`"type" IN (${f.types.map((_, i) => `$type${i}`).join(', ')})`);

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EVENT_TYPES } from '@footprint/schema';
-import { errors } from '../../errors.js';
+import { errors, FootprintError } from '../../errors.js';
 import type { KeyRing } from '../../projects/keys.js';
 import { decodeCursor, type EventFilter, type EventStore, MAX_PAGE } from '../../query/events.js';
 import { SinkUnavailableError } from '../../sinks/sink.js';
@@ -58,14 +58,23 @@ export function parseEventFilter(q: URLSearchParams): EventFilter {
   const cursorRaw = q.get('cursor');
   const cursor = cursorRaw === null ? undefined : decodeCursor(cursorRaw);
   if (cursorRaw !== null && !cursor) throw errors.invalidQuery('cursor', 'is not a cursor from a previous page');
-  const text = (name: string): string | undefined => q.get(name) ?? undefined;
+  const text = (name: string): string | undefined => {
+    const all = q.getAll(name);
+    if (all.length > 1) throw errors.invalidQuery(name, 'may be given once');
+    if (all[0] === '') throw errors.invalidQuery(name, 'must not be empty');
+    return all[0];
+  };
+  const one = (name: string): string[] | undefined => {
+    const v = text(name);
+    return v === undefined ? undefined : [v];
+  };
   return {
     limit,
     types,
     project: text('project'),
     event: text('event'),
-    userId: text('user_id'),
-    anonymousId: text('anonymous_id'),
+    userIds: one('user_id'),
+    anonymousIds: one('anonymous_id'),
     sessionId: text('session_id'),
     from: isoParam(q, 'from'),
     to: isoParam(q, 'to'),
@@ -73,11 +82,25 @@ export function parseEventFilter(q: URLSearchParams): EventFilter {
   };
 }
 
-export function createReadHandler(keys: KeyRing, store: EventStore) {
+export interface ReadDeps {
+  keys: KeyRing;
+  store: EventStore;
+  /** The forms an id may be stored in (masking may store a user id hashed), in a project or in all. */
+  storedForms?: (project: string | undefined, id: string) => string[];
+  /** Unexpected failures (answered as 500): logged here. */
+  onInternalError?: (err: unknown) => void;
+}
+
+export function createReadHandler({ keys, store, storedForms, onInternalError }: ReadDeps) {
   return async function listEvents(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
     try {
       requireAdmin(keys, req);
       const filter = parseEventFilter(query);
+      if (storedForms) {
+        // The id as the application knows it finds the rows masking stored it hashed in.
+        if (filter.userIds) filter.userIds = [...new Set(filter.userIds.flatMap((id) => storedForms(filter.project, id)))];
+        if (filter.anonymousIds) filter.anonymousIds = [...new Set(filter.anonymousIds.flatMap((id) => storedForms(filter.project, id)))];
+      }
       let page: Awaited<ReturnType<EventStore['listEvents']>>;
       try {
         page = await store.listEvents(filter);
@@ -86,6 +109,7 @@ export function createReadHandler(keys: KeyRing, store: EventStore) {
       }
       sendJson(res, 200, page);
     } catch (err) {
+      if (!(err instanceof FootprintError)) onInternalError?.(err);
       sendError(res, err);
     }
   };
