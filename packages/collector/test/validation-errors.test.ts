@@ -132,7 +132,7 @@ describe('validation errors name the offending field', () => {
   it('names properties.status when a request event sends the status as a string', async () => {
     const res = await single(request('status-str', { status: '200' }));
     assertError(res, 400, 'invalid_field', 'properties.status');
-    assert.match(res.body.error.message, /^properties\.status must be integer/);
+    assert.equal(res.body.error.message, 'properties.status must be a whole number (a JSON number, not text)');
   });
 
   it('names each wrong field type with its dotted path', async () => {
@@ -196,7 +196,12 @@ describe('validation errors name the offending field', () => {
     const res = await send(`${fp.url}/v1/batch`, { body: { batch: [trackEvent('px-0'), request('px-1', { status: 'ok' })] } });
     assert.equal(res.status, 200);
     assert.deepEqual(res.body.rejected, [
-      { index: 1, code: 'invalid_field', path: 'batch[1].properties.status', message: 'batch[1]: properties.status must be integer' },
+      {
+        index: 1,
+        code: 'invalid_field',
+        path: 'batch[1].properties.status',
+        message: 'batch[1]: properties.status must be a whole number (a JSON number, not text)',
+      },
     ]);
   });
 });

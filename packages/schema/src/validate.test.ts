@@ -120,11 +120,59 @@ describe('validateEvent', () => {
     assertIssue({ ...VALID.track, anonymousId: Number.NaN }, 'invalid_field', 'anonymousId');
   });
 
-  it('explains a nested id union in words instead of "undefined"', () => {
-    const issue = assertIssue({ ...VALID.track, anonymousId: 'a'.repeat(300) }, 'invalid_field', 'anonymousId');
+  it('explains a nested id union in words instead of "undefined", and says which rule a given text or number broke', () => {
+    const issue = assertIssue({ ...VALID.track, anonymousId: true }, 'invalid_field', 'anonymousId');
     assert.equal(issue.message, 'anonymousId must be one of: a string of 1 to 256 characters, number, null');
     const mid = assertIssue({ ...VALID.track, messageId: {} }, 'invalid_field', 'messageId');
     assert.equal(mid.message, 'messageId must be one of: a string of 1 to 256 characters, number');
+    assert.equal(
+      assertIssue({ ...VALID.track, anonymousId: 'a'.repeat(300) }, 'invalid_field', 'anonymousId').message,
+      'anonymousId must be at most 256 characters',
+    );
+    assert.equal(assertIssue({ ...VALID.track, userId: '' }, 'invalid_field', 'userId').message, 'userId must not be empty');
+    // JSON.parse reads 1e400 as Infinity.
+    assert.equal(
+      assertIssue({ ...VALID.track, userId: Number.POSITIVE_INFINITY }, 'invalid_field', 'userId').message,
+      'userId must be a finite number (this one is too large)',
+    );
+  });
+
+  it('says number rules in words: bounds, whole numbers, numbers sent as text', () => {
+    const request = (p: Record<string, unknown>) => ({
+      type: 'request',
+      properties: { method: 'GET', path: '/', status: 200, duration_ms: 1, ...p },
+    });
+    assert.equal(
+      assertIssue(request({ status: 600 }), 'invalid_field', 'properties.status').message,
+      'properties.status must be at most 599',
+    );
+    assert.equal(
+      assertIssue(request({ status: 99 }), 'invalid_field', 'properties.status').message,
+      'properties.status must be at least 100',
+    );
+    assert.equal(
+      assertIssue(request({ status: 200.5 }), 'invalid_field', 'properties.status').message,
+      'properties.status must be a whole number',
+    );
+    assert.equal(
+      assertIssue(request({ status: '200' }), 'invalid_field', 'properties.status').message,
+      'properties.status must be a whole number (a JSON number, not text)',
+    );
+    assert.equal(
+      assertIssue(request({ duration_ms: -1 }), 'invalid_field', 'properties.duration_ms').message,
+      'properties.duration_ms must be at least 0',
+    );
+    assert.equal(
+      assertIssue(request({ duration_ms: 'fast' }), 'invalid_field', 'properties.duration_ms').message,
+      'properties.duration_ms must be a number (a JSON number, not text)',
+    );
+  });
+
+  it('refuses a timestamp of a day that does not exist instead of moving it to another day', () => {
+    for (const timestamp of ['2026-02-30T00:00:00Z', '2025-02-29T10:00:00Z', '2026-04-31T00:00:00Z', '2026-13-01T00:00:00Z']) {
+      assert.match(assertIssue({ ...VALID.track, timestamp }, 'invalid_field', 'timestamp').message, /of a day that exists/);
+    }
+    assert.equal(validateEvent({ ...VALID.track, timestamp: '2024-02-29T10:00:00Z' }).ok, true);
   });
 
   it('lists the literal choices of an enum field', () => {

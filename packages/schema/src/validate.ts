@@ -10,8 +10,18 @@ import { EVENT_SCHEMAS, EVENT_TYPES, type EventType, type FootprintEvent, IDENTI
 import { LIMITS } from './limits.js';
 
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * The `YYYY-MM-DD` a text starts with names a day that exists: Date.parse takes 2026-02-30
+ * for 2 March, and an event must not be moved to another day without a word.
+ */
+export function isCalendarDay(text: string): boolean {
+  const [y, m, d] = [Number(text.slice(0, 4)), Number(text.slice(5, 7)), Number(text.slice(8, 10))];
+  return m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
 if (!FormatRegistry.Has('date-time')) {
-  FormatRegistry.Set('date-time', (v) => ISO_DATE_TIME.test(v) && !Number.isNaN(Date.parse(v)));
+  FormatRegistry.Set('date-time', (v) => ISO_DATE_TIME.test(v) && !Number.isNaN(Date.parse(v)) && isCalendarDay(v));
 }
 
 /** Stable codes of validation failures; documented in docs/events.md. */
@@ -50,6 +60,57 @@ export function pointerToPath(pointer: string): string {
   return out;
 }
 
+/** The rule of a failed type or bound check, in words. */
+function ruleOf(error: ValueError, s: Record<string, unknown>): string | undefined {
+  switch (error.type) {
+    case ValueErrorType.IntegerMaximum:
+    case ValueErrorType.NumberMaximum:
+      return `must be at most ${s.maximum}`;
+    case ValueErrorType.IntegerMinimum:
+    case ValueErrorType.NumberMinimum:
+      return `must be at least ${s.minimum}`;
+    case ValueErrorType.IntegerExclusiveMaximum:
+      return `must be less than ${s.exclusiveMaximum}`;
+    case ValueErrorType.IntegerExclusiveMinimum:
+      return `must be more than ${s.exclusiveMinimum}`;
+    case ValueErrorType.Integer:
+      return typeof error.value === 'string' ? 'must be a whole number (a JSON number, not text)' : 'must be a whole number';
+    case ValueErrorType.Number:
+      return typeof error.value === 'string'
+        ? 'must be a number (a JSON number, not text)'
+        : typeof error.value === 'number'
+          ? 'must be a finite number'
+          : 'must be a number';
+    case ValueErrorType.String:
+      return 'must be a string';
+    case ValueErrorType.Boolean:
+      return 'must be true or false';
+    case ValueErrorType.Object:
+      return 'must be an object';
+    case ValueErrorType.Array:
+      return 'must be an array';
+    default:
+      return undefined;
+  }
+}
+
+/** The rule a value broke in a union, said for the value given: its length, or a number too large for JSON. */
+function unionRule(error: ValueError, s: TSchema): string {
+  const v = error.value;
+  const strings = ((Array.isArray(s.anyOf) ? s.anyOf : [s]) as TSchema[]).flatMap(function flat(x: TSchema): TSchema[] {
+    return Array.isArray(x.anyOf) ? (x.anyOf as TSchema[]).flatMap(flat) : [x];
+  });
+  const text = strings.find((x) => x.type === 'string');
+  if (typeof v === 'string' && text) {
+    if (typeof text.maxLength === 'number' && v.length > text.maxLength) return `must be at most ${text.maxLength} characters`;
+    if (typeof text.minLength === 'number' && v.length < text.minLength)
+      return text.minLength === 1 ? 'must not be empty' : `must be at least ${text.minLength} characters`;
+  }
+  if (typeof v === 'number' && !Number.isFinite(v) && strings.some((x) => x.type === 'number'))
+    return 'must be a finite number (this one is too large)';
+  return `must be one of: ${unionKinds(s).join(', ')}`;
+}
+
 /** What a union accepts, in words; nested unions (an optional, nullable id) are flattened. */
 function unionKinds(schema: TSchema): string[] {
   if (Array.isArray(schema.anyOf)) return (schema.anyOf as TSchema[]).flatMap(unionKinds);
@@ -68,15 +129,17 @@ function describe(error: ValueError): ValidationIssue {
   const s = error.schema as Record<string, unknown>;
   let rule = error.message;
   if (error.type === ValueErrorType.Union) {
-    rule = `must be one of: ${unionKinds(s as TSchema).join(', ')}`;
+    rule = unionRule(error, s as TSchema);
   } else if (s.format === 'date-time') {
-    rule = 'must be an ISO-8601 date-time such as 2026-02-04T11:17:16.000Z';
+    rule = 'must be an ISO-8601 date-time of a day that exists, such as 2026-02-04T11:17:16.000Z';
   } else if (error.type === ValueErrorType.StringMaxLength) {
     rule = `must be at most ${s.maxLength} characters`;
   } else if (error.type === ValueErrorType.StringMinLength) {
     rule = s.minLength === 1 ? 'must not be empty' : `must be at least ${s.minLength} characters`;
   } else if (error.type === ValueErrorType.Literal) {
     rule = `must be ${JSON.stringify(s.const)}`;
+  } else if (ruleOf(error, s) !== undefined) {
+    rule = ruleOf(error, s) as string;
   } else {
     rule = error.message.replace(/^Expected/, 'must be').toLowerCase();
   }

@@ -52,6 +52,7 @@ export function encodeCursor(c: Cursor): string {
 function cursorTime(v: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v)) return false;
   const ms = Date.parse(v);
+  // toISOString gives the text back only for a day and time that exist.
   return !Number.isNaN(ms) && new Date(ms).toISOString() === v;
 }
 

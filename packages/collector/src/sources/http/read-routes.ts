@@ -4,7 +4,7 @@
  * as `user=` instead of `user_id=` is reported instead of silently returning everything.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EVENT_TYPES } from '@footprint/schema';
+import { EVENT_TYPES, isCalendarDay } from '@footprint/schema';
 import { errors, FootprintError } from '../../errors.js';
 import type { KeyRing } from '../../projects/keys.js';
 import { decodeCursor, type EventFilter, type EventStore, MAX_PAGE } from '../../query/events.js';
@@ -26,16 +26,10 @@ export function requireAdmin(keys: KeyRing, req: IncomingMessage): void {
   throw errors.invalidAdminToken();
 }
 
-/** The `YYYY-MM-DD` a text starts with names a day that exists (Date.parse takes 2026-02-30 for 2 March). */
-function calendarDate(v: string): boolean {
-  const [y, m, d] = [Number(v.slice(0, 4)), Number(v.slice(5, 7)), Number(v.slice(8, 10))];
-  return m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
-}
-
 function isoParam(q: URLSearchParams, name: string): string | undefined {
   const v = q.get(name);
   if (v === null) return undefined;
-  if (!/^\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d{2}:?\d{2})?$/.test(v) || Number.isNaN(parseIsoUtc(v)) || !calendarDate(v)) {
+  if (!/^\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d{2}:?\d{2})?$/.test(v) || Number.isNaN(parseIsoUtc(v)) || !isCalendarDay(v)) {
     throw errors.invalidQuery(name, 'must be an ISO-8601 date or date-time, e.g. 2026-02-04T11:17:16Z');
   }
   // A date or date-time without a zone means UTC, as event timestamps do.
