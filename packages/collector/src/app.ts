@@ -4,9 +4,12 @@
  * even when the database cannot be opened); stop order is the reverse: stop accepting,
  * finish in-flight requests, fsync, load what is durable, close the database.
  */
+
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { claimFolder, type FolderClaim, lockHolder } from '@footprint/folder-lock';
 import { compileMasker } from '@footprint/privacy';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
@@ -108,6 +111,38 @@ export interface RunningCollector {
 export async function startCollector(config: Config, log: Logger, options: CollectorOptions = {}): Promise<RunningCollector> {
   const paths = dataPaths(config.dataDir);
   await mkdir(config.dataDir, { recursive: true });
+  const claim = await claimDataDir(config.dataDir, 'another collector uses it; stop it first, or give this one its own FOOTPRINT_DATA_DIR');
+  try {
+    return await start(config, log, options, paths, claim);
+  } catch (err) {
+    await claim.release();
+    throw err;
+  }
+}
+
+/** The lock file in the data folder: one process writes a data folder (its WAL, its database) at a time. */
+export const DATA_DIR_LOCK = 'footprint.lock';
+
+/**
+ * Claims the data folder for this process, or fails naming who holds it. A collector killed
+ * with SIGKILL leaves its lock behind: the next start on this host sees its pid is gone and
+ * takes over at once.
+ */
+export async function claimDataDir(dataDir: string, todo: string): Promise<FolderClaim> {
+  const claim = await claimFolder(dataDir, { lockName: DATA_DIR_LOCK });
+  if (claim) return claim;
+  const holder = await lockHolder(dataDir, { lockName: DATA_DIR_LOCK });
+  const who = holder ? `process ${holder.pid}${holder.host && holder.host !== hostname() ? ` on ${holder.host}` : ''}` : 'another process';
+  throw new Error(`${dataDir} is in use by ${who} (${join(dataDir, DATA_DIR_LOCK)}): ${todo}`);
+}
+
+async function start(
+  config: Config,
+  log: Logger,
+  options: CollectorOptions,
+  paths: ReturnType<typeof dataPaths>,
+  claim: FolderClaim,
+): Promise<RunningCollector> {
   const keys = await loadKeys(config.dataDir, { writeKey: config.writeKey, adminToken: config.adminToken });
   const settings = await loadSettings(config.configFile);
   const masking = projectMaskers(keys, settings, config.dataDir);
@@ -280,6 +315,7 @@ export async function startCollector(config: Config, log: Logger, options: Colle
     await loader.stop();
     await sink.close();
     db.close();
+    await claim.release();
   }
   return { url, port, keys, stop: () => (stopping ??= stop()) };
 }

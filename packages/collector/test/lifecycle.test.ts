@@ -108,3 +108,29 @@ describe('graceful stop', () => {
     });
   }
 });
+
+describe('one collector per data folder', () => {
+  it('refuses a second collector on a data folder in use, naming the first, and takes over at once after a SIGKILL', async () => {
+    const dataDir = await tempDataDir();
+    dirs.push(dataDir);
+    const first = await spawnCollector(dataDir);
+    await assert.rejects(spawnCollector(dataDir), (err: Error) => {
+      assert.match(err.message, new RegExp(`is in use by process ${first.proc.pid} .*footprint\\.lock.*another collector uses it`));
+      return true;
+    });
+    // The first one is unharmed and still takes events.
+    const res = await fetch(`${first.url}/v1/track`, {
+      method: 'POST',
+      headers: { authorization: basicAuth(), 'content-type': 'application/json' },
+      body: JSON.stringify(trackEvent('still-mine')),
+    });
+    assert.equal(res.status, 200);
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    // Its lock stays behind, naming a dead process: the next start takes the folder.
+    const next = await spawnCollector(dataDir);
+    next.proc.kill('SIGTERM');
+    const end = await next.exited;
+    assert.equal(end.code, 0, `${JSON.stringify(end)}\n${next.output()}`);
+  });
+});

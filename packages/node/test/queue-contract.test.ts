@@ -11,9 +11,9 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { LOCK_STALE_MS } from '@footprint/folder-lock';
 import { LineBlocks } from '../src/delivery/line-blocks.js';
 import { DiskOutbox } from '../src/delivery/outbox.js';
-import { LOCK_STALE_MS } from '../src/delivery/outbox-files.js';
 import { type EventQueue, MemoryQueue, type QueuedBatch } from '../src/delivery/queue.js';
 import { removeDir, tempDir } from './support/harness.js';
 

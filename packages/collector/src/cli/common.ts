@@ -1,8 +1,9 @@
 /** What the offline commands (replay, retention, erase) share. */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import cliProgress from 'cli-progress';
+import { claimDataDir } from '../app.js';
 import type { Settings } from '../projects/settings.js';
 import { fileSize } from '../wal/segments.js';
 
@@ -17,6 +18,25 @@ export async function assertNotInUse(path: string, todo: string, access: 'READ_W
     probe.closeSync();
   } catch (err) {
     throw new Error(`${path} is in use (${(err as Error).message.split('\n')[0]}); ${todo}`, { cause: err });
+  }
+}
+
+/**
+ * Runs `fn` holding the data folder's lock (as a running collector does), so that a
+ * collector cannot start on the folder meanwhile, nor this run while one works on it. A
+ * folder that does not exist is an error (a mistyped --data-dir), not made.
+ */
+export async function withDataDir<T>(dataDir: string, todo: string, fn: () => Promise<T>): Promise<T> {
+  const isDir = await stat(dataDir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!isDir) throw new Error(`${dataDir} is not a data folder (it does not exist)`);
+  const claim = await claimDataDir(dataDir, todo);
+  try {
+    return await fn();
+  } finally {
+    await claim.release();
   }
 }
 

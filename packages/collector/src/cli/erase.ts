@@ -14,7 +14,7 @@ import { DuckDbGovernanceStore } from '../sinks/duckdb/governance.js';
 import { DuckDbSink } from '../sinks/duckdb/sink.js';
 import { WalReader } from '../wal/reader.js';
 import { WalSegmentWriter } from '../wal/writer.js';
-import { assertNotInUse, configuredProjectsOffline } from './common.js';
+import { assertNotInUse, configuredProjectsOffline, withDataDir } from './common.js';
 
 export interface EraseCommandOptions {
   dataDir: string;
@@ -32,6 +32,10 @@ export interface EraseCommandOptions {
 }
 
 export async function eraseCommand(opts: EraseCommandOptions, log: Logger): Promise<ErasureReport> {
+  return withDataDir(opts.dataDir, 'send POST /v1/erasure to the running collector instead, or stop it first', () => eraseIn(opts, log));
+}
+
+async function eraseIn(opts: EraseCommandOptions, log: Logger): Promise<ErasureReport> {
   const paths = dataPaths(opts.dataDir);
   await assertNotInUse(paths.duckdb, 'send POST /v1/erasure to the running collector instead, or stop it first');
   const db = new DuckDbDatabase({ path: paths.duckdb, memoryLimit: opts.memoryLimit, threads: opts.threads });

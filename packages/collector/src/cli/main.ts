@@ -81,20 +81,14 @@ program
       FOOTPRINT_DATA_DIR: opts.dataDir ?? process.env.FOOTPRINT_DATA_DIR,
     });
     const log = createLogger(config.logLevel);
-    const app = await startCollector(config, log);
-    const { generated } = app.keys;
-    if (generated.writeKey || generated.adminToken) {
-      // Printed once, on the start that made them; they are kept in <data>/keys.json.
-      if (generated.writeKey) process.stdout.write(`footprint: write key for project "default": ${generated.writeKey}\n`);
-      if (generated.adminToken) process.stdout.write(`footprint: admin token: ${generated.adminToken}\n`);
-    }
-    log.info({ url: app.url, dataDir: config.dataDir }, 'footprint collector listening');
-    process.stdout.write(`footprint: listening on ${app.url} (data in ${config.dataDir})\n`);
+    // Listened for before the start, so that a signal during it (or right after the
+    // "listening" line) stops the collector cleanly once it is up.
+    let app: Awaited<ReturnType<typeof startCollector>> | undefined;
+    let pending: string | undefined;
     let signals = 0;
-    const shutdown = (signal: string): void => {
-      if (++signals > 1) process.exit(1);
+    const stop = (signal: string): void => {
       log.info({ signal }, 'stopping: no new requests, finishing in-flight ones, flushing');
-      app.stop().then(
+      (app as NonNullable<typeof app>).stop().then(
         () => {
           log.info('stopped cleanly');
           process.exit(0);
@@ -105,8 +99,23 @@ program
         },
       );
     };
+    const shutdown = (signal: string): void => {
+      if (++signals > 1) process.exit(1);
+      if (app) stop(signal);
+      else pending = signal;
+    };
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGINT', () => shutdown('SIGINT'));
+    app = await startCollector(config, log);
+    const { generated } = app.keys;
+    if (generated.writeKey || generated.adminToken) {
+      // Printed once, on the start that made them; they are kept in <data>/keys.json.
+      if (generated.writeKey) process.stdout.write(`footprint: write key for project "default": ${generated.writeKey}\n`);
+      if (generated.adminToken) process.stdout.write(`footprint: admin token: ${generated.adminToken}\n`);
+    }
+    log.info({ url: app.url, dataDir: config.dataDir }, 'footprint collector listening');
+    process.stdout.write(`footprint: listening on ${app.url} (data in ${config.dataDir})\n`);
+    if (pending) stop(pending);
   });
 
 program

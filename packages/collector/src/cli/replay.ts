@@ -20,7 +20,7 @@ import { DuckDbSink } from '../sinks/duckdb/sink.js';
 import { WalReader } from '../wal/reader.js';
 import { repairSegment } from '../wal/recovery.js';
 import { listSegments, syncDir } from '../wal/segments.js';
-import { assertNotInUse, configuredProjectsOffline, megabytes, progressBar } from './common.js';
+import { assertNotInUse, configuredProjectsOffline, megabytes, progressBar, withDataDir } from './common.js';
 
 export interface ReplayOptions {
   dataDir: string;
@@ -46,14 +46,19 @@ export interface ReplayReport {
 }
 
 export async function replay(opts: ReplayOptions, log: Logger): Promise<ReplayReport> {
+  const paths = dataPaths(opts.dataDir);
+  if ((await listSegments(paths.wal)).length === 0) {
+    // A mistyped --data-dir, or a WAL moved away: an empty database must not replace the one there.
+    throw new Error(`no WAL segments in ${paths.wal}: nothing to rebuild the database from (${paths.duckdb} is left as it is)`);
+  }
+  return withDataDir(opts.dataDir, 'stop the collector before replaying', () => replayIn(opts, log));
+}
+
+async function replayIn(opts: ReplayOptions, log: Logger): Promise<ReplayReport> {
   const started = Date.now();
   const paths = dataPaths(opts.dataDir);
   await assertNotInUse(paths.duckdb, 'stop the collector before replaying');
   const segments = await listSegments(paths.wal);
-  if (segments.length === 0) {
-    // A mistyped --data-dir, or a WAL moved away: an empty database must not replace the one there.
-    throw new Error(`no WAL segments in ${paths.wal}: nothing to rebuild the database from (${paths.duckdb} is left as it is)`);
-  }
   const last = segments.at(-1);
   if (last) await repairSegment(last.path);
 

@@ -13,7 +13,7 @@ import { DuckDbGovernanceStore } from '../sinks/duckdb/governance.js';
 import { CHECKPOINT_TABLE } from '../sinks/duckdb/schema.js';
 import type { RetentionStore } from '../sinks/governance.js';
 import { fileSize, type WalPosition } from '../wal/segments.js';
-import { assertNotInUse, configuredProjectsOffline, megabytes, progressBar } from './common.js';
+import { assertNotInUse, configuredProjectsOffline, megabytes, progressBar, withDataDir } from './common.js';
 
 export interface RetentionCommandOptions {
   dataDir: string;
@@ -32,7 +32,17 @@ const EMPTY_STORE: RetentionStore = {
   deleteDue: async () => [],
 };
 
-export async function retentionCommand(opts: RetentionCommandOptions, _log: Logger): Promise<RetentionReport> {
+export async function retentionCommand(opts: RetentionCommandOptions, log: Logger): Promise<RetentionReport> {
+  // A dry run changes nothing: it needs no lock.
+  if (opts.dryRun) return retentionIn(opts, log);
+  return withDataDir(
+    opts.dataDir,
+    `stop the collector first, or let it work: a running collector applies retention itself every ${opts.settings.intervalMinutes} minutes`,
+    () => retentionIn(opts, log),
+  );
+}
+
+async function retentionIn(opts: RetentionCommandOptions, _log: Logger): Promise<RetentionReport> {
   const paths = dataPaths(opts.dataDir);
   await assertNotInUse(
     paths.duckdb,

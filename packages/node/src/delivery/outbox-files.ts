@@ -1,12 +1,10 @@
 /**
- * File-level pieces of the outbox: claiming a folder with a lock file, the delivered-position
- * file, segment names, torn-tail repair and line counting. Everything here is async except
- * the crash path, which runs while the process is going down anyway.
+ * File-level pieces of the outbox: the delivered-position file, segment names, torn-tail
+ * repair and line counting (a folder is claimed with @footprint/folder-lock). Everything here
+ * is async except the crash path, which runs while the process is going down anyway.
  */
-import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { link, mkdir, open, readFile, rename, stat, truncate, unlink, utimes, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { open, readFile, rename, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** `00000042.jsonl`: a segment's sequence number, zero-padded so names sort in order. */
@@ -16,147 +14,6 @@ export const SEGMENT_RE = /^(\d{8})\.jsonl$/;
 export interface Position {
   seq: number;
   offset: number;
-}
-
-/** Folders claimed by this process, so two clients in one process never share one. */
-const claimedHere = new Set<string>();
-
-/** A lock of another host not refreshed for this long is an abandoned one (its owner went away). */
-export const LOCK_STALE_MS = 30_000;
-/** How often an owner refreshes its lock's modification time. */
-const LOCK_REFRESH_MS = 10_000;
-const HOST = hostname();
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** What a lock file says: `{"pid","host","token"}`, or a bare pid (older locks). */
-function lockOwner(text: string): { pid: number; host: string | undefined } {
-  try {
-    const v = JSON.parse(text) as { pid?: unknown; host?: unknown };
-    if (typeof v === 'object' && v !== null) return { pid: Number(v.pid), host: typeof v.host === 'string' ? v.host : undefined };
-  } catch {
-    // Not JSON: an older lock holding the pid alone.
-  }
-  return { pid: Number(text.trim()), host: HOST };
-}
-
-const errCode = (err: unknown): string | undefined => (err as NodeJS.ErrnoException)?.code;
-/** A file's modification time; now-ish (so: not old) when it cannot be read. */
-const mtimeOf = async (path: string): Promise<number> => (await stat(path).catch(() => undefined))?.mtimeMs ?? Number.POSITIVE_INFINITY;
-
-/** A claimed folder: its lock is refreshed while held, and removed on release (if still ours). */
-export interface FolderClaim {
-  readonly dir: string;
-  release(): Promise<void>;
-}
-
-/**
- * Takes `dir` for this process unless a live owner (another process, or another client here)
- * holds it. A lock is abandoned when its owner is a dead process on this host (a crash, a
- * SIGKILL: how a restarted process finds the events its predecessor left), or, for an owner
- * on another host (a container sharing the volume), when nobody refreshed it for LOCK_STALE_MS.
- *
- * Both steps are atomic, so processes starting together never share a folder: a new lock is
- * written whole to a file of its own and linked into place (link fails if a lock exists);
- * an abandoned one is taken over by the one process that creates the takeover marker named
- * after it, and only if the lock is still the one judged abandoned.
- */
-export async function claimFolder(dir: string): Promise<FolderClaim | undefined> {
-  if (claimedHere.has(dir)) return undefined;
-  // Taken for this process before the first await: two clients opening at once must not both get it.
-  claimedHere.add(dir);
-  let placed = false;
-  try {
-    await mkdir(dir, { recursive: true });
-    const lock = join(dir, 'lock');
-    const token = randomUUID();
-    const mine = JSON.stringify({ pid: process.pid, host: HOST, token });
-    const tmp = join(dir, `lock.${token}.tmp`);
-    await writeFile(tmp, mine);
-    try {
-      // The file system's own clock (the temp file's time), to judge another host's lock by.
-      const now = (await stat(tmp)).mtimeMs;
-      placed = await placeLock(lock, tmp, now);
-    } finally {
-      await unlink(tmp).catch(() => {});
-    }
-    return placed ? holdLock(dir, lock, mine) : undefined;
-  } finally {
-    if (!placed) claimedHere.delete(dir);
-  }
-}
-
-/** Puts the lock file `tmp` in place if there is no lock or an abandoned one; false if a live owner holds it. */
-async function placeLock(lock: string, tmp: string, now: number, tries = 2): Promise<boolean> {
-  try {
-    await link(tmp, lock);
-    return true;
-  } catch (err) {
-    if (errCode(err) !== 'EEXIST') {
-      // A file system without hard links: create the lock exclusively, then fill it in (a
-      // reader meanwhile sees an empty lock, which counts as held).
-      const created = await writeFile(lock, await readFile(tmp), { flag: 'wx' }).then(
-        () => true,
-        (e: unknown) => {
-          if (errCode(e) !== 'EEXIST') throw e;
-          return false;
-        },
-      );
-      if (created) return true;
-    }
-  }
-  const seen = await readFile(lock, 'utf8').catch(() => undefined);
-  // Released between the two steps: try once more to place a new one.
-  if (seen === undefined) return tries > 1 && placeLock(lock, tmp, now, tries - 1);
-  const owner = lockOwner(seen);
-  // On this host the owner's pid says it all (an owner of an older version never refreshes
-  // its lock); elsewhere, only the lock's age can.
-  const here = owner.host === HOST && Number.isInteger(owner.pid) && owner.pid > 0;
-  const abandoned = here ? owner.pid === process.pid || !alive(owner.pid) : now - (await mtimeOf(lock)) >= LOCK_STALE_MS;
-  if (!abandoned) return false;
-  // One taker per abandoned lock: the marker's name comes from the lock's content.
-  const marker = `${lock}.takeover-${createHash('sha256').update(seen).digest('hex').slice(0, 16)}`;
-  try {
-    await writeFile(marker, '', { flag: 'wx' });
-  } catch (err) {
-    if (errCode(err) !== 'EEXIST') throw err;
-    // A taker that died mid-takeover leaves its marker: an old one no longer counts.
-    if (now - (await mtimeOf(marker)) < LOCK_STALE_MS) return false;
-    await unlink(marker).catch(() => {});
-    return false;
-  }
-  try {
-    if ((await readFile(lock, 'utf8').catch(() => undefined)) !== seen) return false;
-    await rename(tmp, lock);
-    return true;
-  } finally {
-    await unlink(marker).catch(() => {});
-  }
-}
-
-function holdLock(dir: string, lock: string, mine: string): FolderClaim {
-  const stillMine = async (): Promise<boolean> => (await readFile(lock, 'utf8').catch(() => undefined)) === mine;
-  const timer = setInterval(() => {
-    void stillMine()
-      .then((ok) => (ok ? utimes(lock, new Date(), new Date()) : undefined))
-      .catch(() => {});
-  }, LOCK_REFRESH_MS);
-  timer.unref();
-  return {
-    dir,
-    async release() {
-      clearInterval(timer);
-      claimedHere.delete(dir);
-      if (await stillMine()) await unlink(lock).catch(() => {});
-    },
-  };
 }
 
 export async function readPosition(dir: string): Promise<Position | undefined> {

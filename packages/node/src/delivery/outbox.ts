@@ -26,19 +26,9 @@
 import { fdatasyncSync, writeSync } from 'node:fs';
 import { type FileHandle, open, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { claimFolder, type FolderClaim } from '@footprint/folder-lock';
 import type { TakenLines } from './line-blocks.js';
-import {
-  claimFolder,
-  countLines,
-  cutTornTail,
-  type FolderClaim,
-  type Position,
-  readPosition,
-  SEGMENT_RE,
-  segmentName,
-  syncDir,
-  writePosition,
-} from './outbox-files.js';
+import { countLines, cutTornTail, type Position, readPosition, SEGMENT_RE, segmentName, syncDir, writePosition } from './outbox-files.js';
 import type { EventQueue, QueuedBatch, QueueStats } from './queue.js';
 
 /** The longest run of whole lines of `taken` within `maxBytes`. */
