@@ -90,6 +90,7 @@ export type EmitIn = (event: OutgoingEvent, ctx: CorrelationContext) => void;
 export function createFootprint(options: FootprintOptions): Footprint {
   const o = resolveOptions(options);
   const drops = new DropReporter(options.onError, DEFAULTS.reportIntervalMs);
+  for (const problem of o.problems) drops.report('invalid_option', problem, 0);
   const pipeline = o.enabled ? new Pipeline({ ...o, context: { library: LIBRARY, ...o.context } }, drops) : undefined;
   const hookFailed = (err: unknown): void => drops.report('hook_failed', `the userId resolver threw: ${(err as Error)?.message}`, 0, err);
   /** A call whose input could not be turned into an event (null, a throwing getter): reported, never thrown. */

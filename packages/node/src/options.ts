@@ -3,10 +3,12 @@
  * construction, into a frozen `ResolvedOptions`; nothing on the hot path decides anything
  * from raw options again.
  */
+
 import { join } from 'node:path';
 import type { FootprintEvent } from '@footprint/schema';
 import { LIMITS } from '@footprint/schema/limits';
 import type { FootprintSdkError } from './delivery/drops.js';
+import { LEVELS } from './events/log.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
@@ -110,6 +112,8 @@ export interface FootprintOptions {
 }
 
 export interface ResolvedOptions {
+  /** Options that were not usable, in words (reported as `invalid_option`). */
+  problems: string[];
   endpoint: URL;
   writeKey: string;
   enabled: boolean;
@@ -148,20 +152,36 @@ export function isLoopback(hostname: string): boolean {
 
 const positive = (v: number | undefined, def: number): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : def);
 
-/** Reads options once. Bad values fall back to the defaults: configuration never throws into the app. */
+/**
+ * Reads options once. Configuration never throws into the app: a bad value falls back to its
+ * default and is listed in `problems` (reported through onError as `invalid_option`), except
+ * an endpoint that is not an http(s) URL, which turns sending off: events must not go to a
+ * guessed address.
+ */
 export function resolveOptions(o: FootprintOptions): ResolvedOptions {
-  let endpoint: URL;
+  const problems: string[] = [];
+  let endpoint: URL | undefined;
   try {
     endpoint = new URL(o.endpoint);
+    if (endpoint.protocol !== 'http:' && endpoint.protocol !== 'https:') endpoint = undefined;
   } catch {
-    endpoint = new URL('http://127.0.0.1:8080');
+    endpoint = undefined;
   }
+  if (!endpoint)
+    problems.push(
+      `endpoint ${JSON.stringify(String(o.endpoint))} is not an http(s) URL such as http://localhost:8080; nothing will be sent`,
+    );
+  const logLevel =
+    o.logLevel === undefined || (LEVELS as readonly string[]).includes(o.logLevel) ? (o.logLevel ?? DEFAULTS.logLevel) : undefined;
+  if (logLevel === undefined)
+    problems.push(`logLevel ${JSON.stringify(String(o.logLevel))} is not one of ${LEVELS.join(', ')}; using ${DEFAULTS.logLevel}`);
   const outboxWanted = o.outbox === undefined ? !isServerless() : o.outbox !== false;
   const ob = typeof o.outbox === 'object' ? o.outbox : {};
   return {
-    endpoint,
+    problems,
+    endpoint: endpoint ?? new URL('http://invalid.invalid'),
     writeKey: String(o.writeKey ?? ''),
-    enabled: o.enabled !== false,
+    enabled: o.enabled !== false && endpoint !== undefined,
     outbox: outboxWanted
       ? {
           dir: ob.dir ?? join(process.cwd(), '.footprint', 'outbox'),
@@ -177,13 +197,13 @@ export function resolveOptions(o: FootprintOptions): ResolvedOptions {
     maxQueueEvents: Math.floor(positive(o.maxQueueEvents, DEFAULTS.maxQueueEvents)),
     maxQueueBytes: positive(o.maxQueueBytes, DEFAULTS.maxQueueBytes),
     maxEventBytes: DEFAULTS.maxEventBytes,
-    gzip: (o.gzip ?? DEFAULTS.gzip) === 'auto' ? !isLoopback(endpoint.hostname) : o.gzip === true,
+    gzip: (o.gzip ?? DEFAULTS.gzip) === 'auto' ? !isLoopback(endpoint?.hostname ?? '') : o.gzip === true,
     gzipLevel: DEFAULTS.gzipLevel,
     timeoutMs: positive(o.timeoutMs, DEFAULTS.timeoutMs),
     retryMinDelayMs: positive(o.retry?.minDelayMs, DEFAULTS.retryMinDelayMs),
     retryMaxDelayMs: positive(o.retry?.maxDelayMs, DEFAULTS.retryMaxDelayMs),
     retryAfterMaxMs: positive(o.retry?.maxRetryAfterMs, DEFAULTS.retryAfterMaxMs),
-    logLevel: o.logLevel ?? DEFAULTS.logLevel,
+    logLevel: logLevel ?? DEFAULTS.logLevel,
     context: o.context ?? {},
     beforeSend: o.beforeSend,
     captureUncaught: o.captureUncaught === true,

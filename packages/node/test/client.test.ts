@@ -396,6 +396,35 @@ describe('createFootprint never throws into the application', () => {
     await fp.shutdown();
   });
 
+  it('reports an endpoint that is not an http(s) URL and sends nothing anywhere, and falls back to info for an unknown log level', async () => {
+    for (const endpoint of ['not a url', 'ftp://127.0.0.1/', '']) {
+      const reported: FootprintSdkError[] = [];
+      const fp = testClient(endpoint, { onError: (e) => reported.push(e), outbox: false });
+      fp.log.info('goes nowhere');
+      fp.track({ event: 'x', userId: 'u' });
+      assert.equal(reported[0]?.code, 'invalid_option', endpoint);
+      assert.match(reported[0]?.message ?? '', /endpoint .* is not an http\(s\) URL/);
+      assert.equal(fp.stats().pending, 0, 'nothing is queued for a guessed address');
+      await fp.shutdown();
+    }
+    const reported: FootprintSdkError[] = [];
+    const fp = testClient(collector.url, { onError: (e) => reported.push(e), logLevel: 'verbose' as never });
+    const m = marker();
+    fp.log.debug('below info', { marker: m });
+    fp.log.info('at info', { marker: m });
+    assert.equal((await fp.flush()).ok, true);
+    assert.deepEqual(
+      reported.map((e) => e.code),
+      ['invalid_option'],
+    );
+    const logs = await eventsWhere(collector.url, (e) => e.type === 'log' && e.properties?.marker === m);
+    assert.deepEqual(
+      logs.map((e) => e.properties.message),
+      ['at info'],
+    );
+    await fp.shutdown();
+  });
+
   it('does nothing at all when disabled', async () => {
     const fp = testClient('http://127.0.0.1:9', { enabled: false });
     fp.log.info('nothing');

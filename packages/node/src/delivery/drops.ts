@@ -28,7 +28,9 @@ export type SdkErrorCode =
   /** A send failed and will be retried (network error, 429, 5xx). */
   | 'delivery_retrying'
   /** An application hook (user id resolver, route resolver) threw. */
-  | 'hook_failed';
+  | 'hook_failed'
+  /** An option of createFootprint was not usable (an endpoint that is not an http(s) URL, an unknown log level). */
+  | 'invalid_option';
 
 export class FootprintSdkError extends Error {
   override name = 'FootprintSdkError';

@@ -27,6 +27,27 @@ describe('maskQuery', () => {
     });
   });
 
+  it('takes secret names by whole words, in any case and separator, and leaves names that only contain one', () => {
+    const secret = [
+      'key',
+      'apiKey',
+      'X-Api-Key',
+      'auth',
+      'auth_token',
+      'AuthToken',
+      'sessionId',
+      'sid',
+      'client.secret',
+      'cardNumber',
+      'code',
+      'otp',
+    ];
+    const plain = ['author', 'monkey', 'footprint', 'passenger', 'cardinal', 'sessions_count', 'promo_code', 'keyword'];
+    const q = maskQuery([...secret, ...plain].map((k) => `${encodeURIComponent(k)}=v`).join('&')) as Record<string, string>;
+    for (const k of secret) assert.equal(q[k], MASKED, k);
+    for (const k of plain) assert.equal(q[k], 'v', k);
+  });
+
   it('decodes form encoding, keeps repeated keys as arrays and keys without a value as empty', () => {
     assert.deepEqual(maskQuery('tag=a&tag=b+c&tag=%E2%9C%93&flag&bad=%E0%A4%A'), { tag: ['a', 'b c', '✓'], flag: '', bad: '%E0%A4%A' });
   });

@@ -20,9 +20,23 @@ export function maskEmail(value: string): string {
   return `${first}***${value.slice(at)}`;
 }
 
-/** Names of query parameters whose values are never sent. */
+/**
+ * Names of query parameters whose values are never sent, matched by whole words: a name is
+ * tested as it is and as lower-case words joined by `_` (`apiKey` → `api_key`,
+ * `X-Auth-Token` → `x_auth_token`), so `key`, `auth_token` and `sessionId` are secret while
+ * `author`, `monkey` and `footprint` are not.
+ */
 export const SECRET_QUERY_KEYS =
-  /pass(word)?|pwd|secret|token|api[_-]?key|access[_-]?key|auth|session|cookie|signature|sig$|^code$|otp|credential|private|ssn|card|cvv|iban/i;
+  /(?:^|_)(?:pass|password|passwd|pwd|secret|token|key|api_?key|access_?key|private_?key|auth|authorization|session|session_?id|sid|cookie|signature|sig|otp|credentials?|private|ssn|card|card_?number|cvv|cvc|iban|jwt)(?:_|$)|^code$/i;
+
+/** A name as lower-case words joined by `_`: `apiKey` → `api_key`, `X-Auth-Token` → `x_auth_token`. */
+function wordsOf(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+}
 
 export const MASKED = '[masked]';
 
@@ -32,7 +46,7 @@ const MAX_QUERY_VALUE = 512;
 const MAX_QUERY_KEYS = 64;
 
 function maskValue(key: string, value: string, secret: RegExp): string {
-  if (secret.test(key)) return MASKED;
+  if (secret.test(key) || secret.test(wordsOf(key))) return MASKED;
   if (EMAIL_RE.test(value)) return maskEmail(value);
   return value.length > MAX_QUERY_VALUE ? `${value.slice(0, MAX_QUERY_VALUE)}…` : value;
 }
