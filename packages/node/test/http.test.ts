@@ -85,6 +85,27 @@ describe('node:http adapter edges', () => {
     assert.deepEqual(onWire(id, 'request').properties.query, { token: '[masked]', api_key: '[masked]', key: '[masked]', q: 'd' });
   });
 
+  it('cuts a response the handler fails in the middle of, and records it as a 500 with the error, not as a client that left', async () => {
+    const url = await serve(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('first half');
+      await new Promise((r) => setTimeout(r, 20));
+      throw new Error('database went away');
+    });
+    const id = marker();
+    const res = await fetch(`${url}/report`, { headers: { 'x-request-id': id } });
+    assert.equal(res.status, 200, 'the head was already out');
+    await assert.rejects(res.text(), 'the client sees the body cut, not a complete one');
+    await fp.flush();
+    const events = await eventsWhere(collector.url, (e) => e.request_id === id, 2);
+    const request = events.find((e) => e.type === 'request');
+    assert.deepEqual(
+      [request.status, request.properties.aborted, request.properties.error_message],
+      [500, undefined, 'database went away'],
+    );
+    assert.equal(events.find((e) => e.type === 'error').message, 'database went away');
+  });
+
   it('leaves a response that was already complete whole when the handler throws after it', async () => {
     const big = Buffer.alloc(4 * 1024 * 1024, 'x');
     const url = await serve(async (_req, res) => {

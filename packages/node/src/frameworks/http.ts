@@ -59,8 +59,9 @@ export function withFootprint(fp: Footprint, handler: RequestListener, options: 
         res.setHeader('content-type', 'text/plain; charset=utf-8');
         res.end('Internal Server Error');
       } else if (!res.writableEnded) {
-        // Half a response is out: the client must not take it for a whole one.
-        res.destroy();
+        // Half a response is out: the client must not take it for a whole one. Destroyed with
+        // the error, so the request event says 500 (the server failed), not 499 (the client left).
+        res.destroy(err instanceof Error ? err : new Error(String(err)));
       }
       // A response already ended is complete: the error came after it, and is recorded only.
     };
