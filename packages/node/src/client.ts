@@ -107,7 +107,9 @@ export function createFootprint(options: FootprintOptions): Footprint {
       let out: Dict | null | undefined = ev;
       if (o.beforeSend) {
         try {
-          out = o.beforeSend(ev as never);
+          // A copy: the hook may change what it is given, and the app's own objects
+          // (the properties it passed) must stay as they were.
+          out = o.beforeSend(copyOf(ev) as never);
         } catch (err) {
           drops.report('before_send_failed', `beforeSend threw (${(err as Error)?.message}); the event is dropped`, 1, err);
           return;
@@ -118,12 +120,19 @@ export function createFootprint(options: FootprintOptions): Footprint {
         drops.report('rejected', `a ${ev.type} event needs userId or anonymousId (none given, none in the request)`, 1);
         return;
       }
-      const line = serialize(out);
       // A UTF-16 unit takes 1 to 3 bytes: most events are sized without counting.
-      if (line.length * 3 > o.maxEventBytes && Buffer.byteLength(line) > o.maxEventBytes) {
+      const tooLarge = (text: string): boolean => text.length * 3 > o.maxEventBytes && Buffer.byteLength(text) > o.maxEventBytes;
+      let line = serialize(out);
+      // Too large: long texts (a dumped payload, a huge stack) are cut, as a logger would,
+      // rather than the whole event lost; only what still does not fit is dropped.
+      for (const limit of CUT_LENGTHS) {
+        if (!tooLarge(line)) break;
+        line = serialize(cutTexts(out, limit) as Dict);
+      }
+      if (tooLarge(line)) {
         drops.report(
           'event_too_large',
-          `a ${ev.type} event of ${Buffer.byteLength(line)} bytes is over the ${o.maxEventBytes}-byte limit`,
+          `a ${ev.type} event of ${Buffer.byteLength(line)} bytes is over the ${o.maxEventBytes}-byte limit, even with its long texts cut`,
           1,
         );
         return;
@@ -201,4 +210,39 @@ function serialize(ev: Dict): string {
   } catch {
     return safeStringify(ev, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? '{}';
   }
+}
+
+/** A deep copy of an event for beforeSend: structuredClone, or JSON for what it cannot copy (functions, class instances). */
+function copyOf(ev: Dict): Dict {
+  try {
+    return structuredClone(ev);
+  } catch {
+    return JSON.parse(serialize(ev)) as Dict;
+  }
+}
+
+/** Lengths long texts are cut to, in turn, when an event is over the size limit. */
+const CUT_LENGTHS = [4096, 512, 64];
+
+/**
+ * A copy with every text longer than `max` characters cut to it (and `…`); other values as
+ * they are. A value met again inside itself (a cycle) is written as `[Circular]`, as the
+ * safe serializer does.
+ */
+function cutTexts(value: unknown, max: number, inside: Set<object> = new Set()): unknown {
+  if (typeof value === 'string') return value.length > max ? `${value.slice(0, max)}…` : value;
+  if (value === null || typeof value !== 'object') return value;
+  if (inside.has(value)) return '[Circular]';
+  const proto = Object.getPrototypeOf(value);
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return value;
+  inside.add(value);
+  let out: unknown;
+  if (Array.isArray(value)) out = value.map((v) => cutTexts(v, max, inside));
+  else {
+    const copy: Dict = {};
+    for (const k in value as Dict) copy[k] = cutTexts((value as Dict)[k], max, inside);
+    out = copy;
+  }
+  inside.delete(value);
+  return out;
 }

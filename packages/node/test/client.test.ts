@@ -66,6 +66,26 @@ describe('createFootprint against a real collector', () => {
     assert.equal(byMsg('invoice sent').properties.logger, 'billing');
   });
 
+  it('writes errors nested in log fields, their cause chain and the errors of an AggregateError', async () => {
+    const m = marker();
+    const root = Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' });
+    const middle = new Error('query failed', { cause: root });
+    const all = new AggregateError([new RangeError('shard 1'), 'shard 2 timed out'], 'every shard failed');
+    fp.log.error('report failed', { marker: m, info: { attempt: 3, err: new Error('outer', { cause: middle }) }, all });
+    await fp.flush();
+    const [e] = await eventsWhere(collector.url, (x) => x.message === 'report failed' && x.properties?.marker === m);
+    const err = e.properties.info.err;
+    assert.deepEqual(
+      [err.message, err.cause.message, err.cause.cause.message, err.cause.cause.code],
+      ['outer', 'query failed', 'connection refused', 'ECONNREFUSED'],
+    );
+    assert.equal(e.properties.info.attempt, 3);
+    assert.deepEqual(
+      [e.properties.all.type, e.properties.all.errors[0].type, e.properties.all.errors[1]],
+      ['AggregateError', 'RangeError', 'shard 2 timed out'],
+    );
+  });
+
   it('does not send log levels below logLevel', async () => {
     const m = marker();
     const quiet = testClient(proxy.url, { logLevel: 'warn' });
@@ -300,6 +320,22 @@ describe('createFootprint never throws into the application', () => {
     assert.equal(fp.stats().dropped.before_send_failed, 1);
   });
 
+  it("gives beforeSend a copy: a hook that changes the event in place leaves the app's own objects as they were", async () => {
+    const m = marker();
+    const fp = testClient(collector.url, {
+      beforeSend: (e: any) => {
+        if (e.properties?.email) e.properties.email = '[x]';
+        return e;
+      },
+    });
+    const props = { marker: m, email: 'a@b.com', tags: ['t'] };
+    fp.track({ event: 'signed_up', userId: 'u1', properties: props });
+    await fp.shutdown();
+    assert.deepEqual(props, { marker: m, email: 'a@b.com', tags: ['t'] });
+    const [e] = await eventsWhere(collector.url, (x) => x.properties?.marker === m);
+    assert.equal(e.properties.email, '[x]');
+  });
+
   it('drops and reports a track event with no user or visitor instead of sending it', async () => {
     const errors: FootprintSdkError[] = [];
     const fp = testClient(collector.url, { onError: (e) => errors.push(e) });
@@ -309,19 +345,23 @@ describe('createFootprint never throws into the application', () => {
     assert.match(errors[0]?.message ?? '', /needs userId or anonymousId/);
   });
 
-  it('drops and counts an event over 32 KB, and still sends the next one', async () => {
+  it('cuts the long texts of an event over 32 KB, drops and counts only one that still does not fit, and sends the next one', async () => {
     const m = marker();
     const errors: FootprintSdkError[] = [];
     const fp = testClient(collector.url, { onError: (e) => errors.push(e) });
-    fp.log.info('huge', { marker: m, blob: 'x'.repeat(40_000) });
+    const loop: Record<string, unknown> = { name: 'y'.repeat(50_000) };
+    loop.self = loop;
+    fp.log.info('huge', { marker: m, blob: 'x'.repeat(40_000), nested: { stack: 'at x\n'.repeat(10_000) }, loop });
+    fp.log.info('many', { marker: m, ids: Array.from({ length: 20_000 }, (_, i) => i) });
     fp.log.info('small', { marker: m });
     await fp.shutdown();
-    assert.equal(errors.find((e) => e.code === 'event_too_large')?.dropped, 1);
-    const events = await eventsWhere(collector.url, (e) => e.properties?.marker === m);
-    assert.deepEqual(
-      events.map((e) => e.message),
-      ['small'],
-    );
+    assert.equal(errors.find((e) => e.code === 'event_too_large')?.dropped, 1, 'only the one made of many small values');
+    const events = await eventsWhere(collector.url, (e) => e.properties?.marker === m, 2);
+    assert.deepEqual(events.map((e) => e.message).sort(), ['huge', 'small']);
+    const huge = events.find((e) => e.message === 'huge').properties;
+    assert.equal(huge.blob, `${'x'.repeat(4096)}…`);
+    assert.equal(huge.nested.stack.length, 4097);
+    assert.equal(huge.loop.self, '[Circular]');
   });
 
   it('serializes circular and BigInt fields instead of throwing', async () => {

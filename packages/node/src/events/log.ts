@@ -31,24 +31,52 @@ export interface Logger {
 
 export type LogEventSink = (event: { type: 'log'; properties: Fields }) => void;
 
-/** An Error as plain JSON (JSON.stringify of an Error is `{}`). */
-export function errorJson(err: Error): Fields {
+/** How deep errors are looked for inside a log call's fields, and causes followed. */
+const ERROR_DEPTH = 4;
+/** Most inner errors of an AggregateError written. */
+const MAX_INNER_ERRORS = 10;
+
+/**
+ * An Error as plain JSON (JSON.stringify of an Error is `{}`): type, message, stack, code,
+ * its `cause` chain and an AggregateError's `errors`, a few levels deep.
+ */
+export function errorJson(err: Error, depth = 0): Fields {
   const out: Fields = { type: err.name, message: err.message };
   if (err.stack) out.stack = err.stack;
   const code = (err as { code?: unknown }).code;
   if (code !== undefined) out.code = code;
+  if (depth < ERROR_DEPTH) {
+    const cause = (err as { cause?: unknown }).cause;
+    if (cause !== undefined) out.cause = cause instanceof Error ? errorJson(cause, depth + 1) : cause;
+    if (err instanceof AggregateError && Array.isArray(err.errors)) {
+      out.errors = err.errors.slice(0, MAX_INNER_ERRORS).map((e: unknown) => (e instanceof Error ? errorJson(e, depth + 1) : e));
+    }
+  }
   return out;
 }
 
-function withErrors(fields: Fields): Fields {
-  for (const k in fields) {
-    if (fields[k] instanceof Error) {
-      const copy: Fields = {};
-      for (const key in fields) copy[key] = fields[key] instanceof Error ? errorJson(fields[key] as Error) : fields[key];
-      return copy;
+/** The value with every Error in it (a few levels down) written as errorJson; the same object when it holds none. */
+function withErrors<T>(value: T, depth = 0): T {
+  if (value instanceof Error) return errorJson(value, depth) as T;
+  if (depth >= ERROR_DEPTH || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length && i < 100; i++) {
+      const v = withErrors(value[i], depth + 1);
+      if (v !== value[i]) (copy ??= [...value])[i] = v;
     }
+    return (copy ?? value) as T;
   }
-  return fields;
+  // Plain objects only: class instances (a Date, a Buffer) keep what JSON makes of them.
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  let copy: Fields | undefined;
+  for (const k in value as Fields) {
+    const v = (value as Fields)[k];
+    const w = withErrors(v, depth + 1);
+    if (w !== v) (copy ??= { ...(value as Fields) })[k] = w;
+  }
+  return (copy ?? value) as T;
 }
 
 const noop: LogFn = () => {};
