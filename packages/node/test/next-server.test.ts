@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { notFound, permanentRedirect, redirect } from 'next/navigation.js';
 import { NextRequest, NextResponse } from 'next/server.js';
 import { footprintMiddleware, routeFromParams, withFootprint } from '../src/frameworks/next.js';
-import { eventsWhere, marker, startCollector, TestProxy, testClient } from './support/harness.js';
+import { eventsWhere, eventually, marker, startCollector, TestProxy, testClient } from './support/harness.js';
 
 describe('Next.js adapters with next/server objects', () => {
   let collector: Awaited<ReturnType<typeof startCollector>>;
@@ -75,6 +75,19 @@ describe('Next.js adapters with next/server objects', () => {
     await fp.flush();
     const [r] = await ofRequest(id);
     assert.equal(r.status, 307);
+  });
+
+  it('takes the client address from X-Forwarded-For by default, and not at all with trustProxy false', async () => {
+    const [a, b] = [marker(), marker()];
+    const handler = (trustProxy?: boolean) => withFootprint(fp, async () => new Response('ok'), { trustProxy });
+    const headers = (id: string) => ({ 'x-request-id': id, 'x-forwarded-for': '203.0.113.50, 10.0.0.1' });
+    await (await handler()(request('/a', headers(a)), {})).text();
+    await (await handler(false)(request('/b', headers(b)), {})).text();
+    await fp.flush();
+    const onWire = (id: string) => proxy.requests.flatMap((r) => r.events).find((e) => e.requestId === id && e.type === 'request');
+    await eventually(async () => onWire(a) && onWire(b));
+    assert.equal(onWire(a).properties.ip, '203.0.113.50');
+    assert.equal(onWire(b).properties.ip, undefined, 'a header anyone can send is not taken for the address');
   });
 
   it('records a HEAD request at once (Next never reads its body), with the size the headers give', async () => {

@@ -35,6 +35,13 @@ export interface NextOptions extends RequestLoggingOptions<Request> {
    * `next/server`, or `waitUntil` from `@vercel/functions`, on serverless hosting.
    */
   waitUntil?: (promise: Promise<unknown>) => void;
+  /**
+   * Take the client address from `X-Real-IP` / `X-Forwarded-For`, which a route handler only
+   * sees (it has no socket). Default true: Next is run behind a proxy or a platform that sets
+   * them. Set false when `next start` faces clients directly (anyone could send those headers);
+   * request events then have no address.
+   */
+  trustProxy?: boolean;
 }
 
 export interface NextMiddlewareOptions extends NextOptions {
@@ -181,10 +188,10 @@ function endFacts(facts: RequestFacts, bytes: number, aborted: boolean | Error):
   return { ...facts, status: 500, errorMessage: aborted.message, responseBytes: bytes };
 }
 
-function factsOf(req: Request, status: number, route: string | undefined): RequestFacts {
+function factsOf(req: Request, status: number, route: string | undefined, trustProxy = true): RequestFacts {
   const h = req.headers;
   const facts: RequestFacts = { status, requestBytes: contentLength(h.get('content-length')) };
-  const ip = clientIpOf(h.get('x-real-ip') ?? undefined, h.get('x-forwarded-for') ?? undefined, true);
+  const ip = trustProxy ? clientIpOf(h.get('x-real-ip') ?? undefined, h.get('x-forwarded-for') ?? undefined, true) : undefined;
   if (ip) facts.ip = ip;
   const ua = h.get('user-agent');
   if (ua) facts.userAgent = ua;
@@ -236,12 +243,12 @@ export function withFootprint<C = unknown>(
       } else {
         const status = controlFlowStatus(err);
         if (status === undefined) recorder.fail(state, err, await routeOf());
-        recorder.end(state, factsOf(req, status ?? 500, await routeOf()));
+        recorder.end(state, factsOf(req, status ?? 500, await routeOf(), options.trustProxy));
         settle();
         throw err;
       }
     }
-    const facts = factsOf(req, response.status, await routeOf());
+    const facts = factsOf(req, response.status, await routeOf(), options.trustProxy);
     return sendCounted(req, response, header, state.ctx, (bytes, aborted) => {
       recorder.end(state, endFacts(facts, bytes, aborted));
       settle();
@@ -285,17 +292,17 @@ export function footprintMiddleware(fp: Footprint, middleware?: Middleware, opti
         (await runWithContext(state.ctx, () => middleware?.(req, event))) ?? new Response(null, { headers: { 'x-middleware-next': '1' } });
     } catch (err) {
       recorder.fail(state, err, options.route);
-      recorder.end(state, factsOf(req, 500, options.route));
+      recorder.end(state, factsOf(req, 500, options.route, options.trustProxy));
       throw err;
     }
     const passThrough = response.headers.has('x-middleware-next') || response.headers.has('x-middleware-rewrite');
     if (passThrough) {
       response = withRequestId(response, header, state.ctx.requestId);
       forwardRequestHeader(response, req, header, state.ctx.requestId);
-      if (options.recordPassThrough) recorder.end(state, factsOf(req, response.status, options.route));
+      if (options.recordPassThrough) recorder.end(state, factsOf(req, response.status, options.route, options.trustProxy));
       return response;
     }
-    const facts = factsOf(req, response.status, options.route);
+    const facts = factsOf(req, response.status, options.route, options.trustProxy);
     return sendCounted(req, response, header, state.ctx, (bytes, aborted) => recorder.end(state, endFacts(facts, bytes, aborted)));
   };
 }
