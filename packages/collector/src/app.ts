@@ -255,7 +255,22 @@ async function start(
       erasure: createErasureHandler({
         keys: keys.ring,
         knowsProject: async (id) => configuredProjects(keys, settings).includes(id) || (await governance.projects()).includes(id),
-        erase: (target) => maintenance.run(() => erase(erasureContext, { ...target, actor: 'api' })),
+        erase: (target) =>
+          maintenance.run(async () => {
+            const report = await erase(erasureContext, { ...target, actor: 'api' });
+            // The id itself is not logged (it is what was erased); audit.jsonl has the same record.
+            log.info(
+              {
+                erasure_id: report.erasure_id,
+                project: report.project,
+                by: target.kind,
+                rows_deleted: report.rows_deleted,
+                seconds: report.seconds,
+              },
+              'erasure done',
+            );
+            return report;
+          }),
       }),
       async health() {
         const status = loader.status();

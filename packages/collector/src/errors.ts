@@ -53,13 +53,16 @@ export const errors = {
     new FootprintError(
       'missing_write_key',
       401,
-      'no write key: send it as the HTTP Basic username, as "Authorization: Bearer <key>", or as ?key=',
+      'no write key: send it as the HTTP Basic username, as "Authorization: Bearer <key>", as ?key= or as "writeKey" in the body',
     ),
   invalidWriteKey: () => new FootprintError('invalid_write_key', 401, 'the write key is not known to this collector'),
   missingAdminToken: () =>
     new FootprintError('missing_admin_token', 401, 'this endpoint needs the admin token: "Authorization: Bearer <token>"'),
   invalidAdminToken: () => new FootprintError('invalid_admin_token', 401, 'the admin token is not valid'),
-  writeKeyCannotRead: () => new FootprintError('forbidden', 403, 'a write key can only send events; reading needs the admin token'),
+  adminTokenAsBearer: () =>
+    new FootprintError('invalid_admin_token', 401, 'send the admin token as "Authorization: Bearer <token>", not as HTTP Basic'),
+  writeKeyCannotRead: () =>
+    new FootprintError('forbidden', 403, 'a write key can only send events; reading and erasing need the admin token'),
   notFound: (path: string) => new FootprintError('not_found', 404, `no endpoint at ${path}`),
   methodNotAllowed: (method: string, allowed: string) =>
     new FootprintError('method_not_allowed', 405, `${method} is not allowed here; use ${allowed}`),

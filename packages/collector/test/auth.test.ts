@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import {
   ADMIN_TOKEN,
@@ -204,7 +204,9 @@ describe('admin authentication on the read API', () => {
   });
 
   it('accepts the admin token only as a Bearer token, not as HTTP Basic nor as ?key=', async () => {
-    assertError(await readEvents(fp.url, '', { authorization: basicAuth(ADMIN_TOKEN) }), 401, 'invalid_admin_token');
+    const basic = await readEvents(fp.url, '', { authorization: basicAuth(ADMIN_TOKEN) });
+    assertError(basic, 401, 'invalid_admin_token');
+    assert.match(basic.body.error.message, /as "Authorization: Bearer <token>", not as HTTP Basic/);
     assertError(await readEvents(fp.url, `key=${ADMIN_TOKEN}`, {}), 401, 'missing_admin_token');
   });
 });
@@ -290,6 +292,42 @@ describe('projects with their own write keys', () => {
     } finally {
       await app.dispose();
       await rm(other, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to start with a keys.json it cannot use, naming the field, and leaves the file as it was', async () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [{ adminToken: 'x'.repeat(24) }, /keys\.json: projects is required/],
+      [{ projects: [{ id: 'default' }] }, /keys\.json: projects\[0\]\.writeKeys is required/],
+      [{ projects: [{ id: 'default', writeKeys: ['short'] }] }, /keys\.json: projects\[0\]\.writeKeys\[0\] must/],
+      [
+        {
+          projects: [
+            { id: 'a', writeKeys: [] },
+            { id: 'a', writeKeys: [] },
+          ],
+        },
+        /projects\[1\]\.id "a" appears twice/,
+      ],
+      [
+        {
+          projects: [
+            { id: 'a', writeKeys: [SHOP_KEY] },
+            { id: 'b', writeKeys: [SHOP_KEY] },
+          ],
+        },
+        /holds a key of project "a" too/,
+      ],
+      [{ adminToken: SHOP_KEY, projects: [{ id: 'shop', writeKeys: [SHOP_KEY] }] }, /holds the admin token/],
+      ['not an object', /keys\.json: the file must be an object/],
+    ];
+    for (const [content, rule] of cases) {
+      const dir = await tempDataDir();
+      const text = JSON.stringify(content);
+      await writeFile(`${dir}/keys.json`, text);
+      await assert.rejects(startInProcess({}, dir), (err: Error) => rule.test(err.message), text);
+      assert.equal(await readFile(`${dir}/keys.json`, 'utf8'), text);
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -121,7 +121,8 @@ function unionKinds(schema: TSchema): string[] {
   return [String(schema.type)];
 }
 
-function describe(error: ValueError): ValidationIssue {
+/** A TypeBox error in words, naming the field by its dotted path (also used for the collector's own files). */
+export function describeValueError(error: ValueError, whole = 'event'): ValidationIssue {
   const path = pointerToPath(error.path);
   if (error.type === ValueErrorType.ObjectRequiredProperty) {
     return { code: 'missing_field', path, message: `${path} is required` };
@@ -143,7 +144,7 @@ function describe(error: ValueError): ValidationIssue {
   } else {
     rule = error.message.replace(/^Expected/, 'must be').toLowerCase();
   }
-  return { code: 'invalid_field', path, message: `${path || 'event'} ${rule}` };
+  return { code: 'invalid_field', path, message: `${path || whole} ${rule}` };
 }
 
 /**
@@ -207,7 +208,7 @@ export function validateEvent(value: unknown): ValidationResult {
     const first = checker.Errors(value).First();
     return {
       ok: false,
-      issue: first ? describe(first) : { code: 'invalid_field', path: '', message: 'event is invalid' },
+      issue: first ? describeValueError(first) : { code: 'invalid_field', path: '', message: 'event is invalid' },
     };
   }
   const ev = value as FootprintEvent;

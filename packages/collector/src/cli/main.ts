@@ -56,6 +56,9 @@ function offline(dataDir: string | undefined) {
   return { config, log, database };
 }
 
+/** `1 segment`, `2 segments`. */
+const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 function fail(err: unknown): never {
   const message =
     err instanceof ConfigError || err instanceof SettingsError ? err.message : err instanceof Error ? err.message : String(err);
@@ -134,8 +137,8 @@ program
       log,
     );
     process.stdout.write(
-      `replayed ${report.segments} WAL segments (${(report.bytes / 1048576).toFixed(1)} MB): ${report.rows} events loaded` +
-        `${report.quarantined ? `, ${report.quarantined} lines set aside in quarantine.jsonl` : ''}` +
+      `replayed ${count(report.segments, 'WAL segment')} (${(report.bytes / 1048576).toFixed(1)} MB): ${count(report.rows, 'event')} loaded` +
+        `${report.quarantined ? `, ${count(report.quarantined, 'line')} set aside in quarantine.jsonl` : ''}` +
         `${report.expired ? `, ${report.expired} past their retention removed again` : ''} in ${report.seconds.toFixed(1)} s\n`,
     );
   });
@@ -203,11 +206,11 @@ program
       log,
     );
     process.stdout.write(
-      `erasure ${report.erasure_id} (project ${report.project}): ${report.rows_deleted} events deleted from the database` +
-        `${report.linked_ids ? ` (with ${report.linked_ids} linked anonymous ids)` : ''}; ` +
-        `WAL: ${report.wal.lines_removed} lines removed from ${report.wal.segments_rewritten} segments; ` +
-        `archive: ${report.archive.lines_removed} lines from ${report.archive.files_rewritten} files; ` +
-        `quarantine: ${report.quarantine.lines_removed} lines; recorded in audit.jsonl (${report.seconds.toFixed(1)} s)\n`,
+      `erasure ${report.erasure_id} (project ${report.project}): ${count(report.rows_deleted, 'event')} deleted from the database` +
+        `${report.linked_ids ? ` (with ${count(report.linked_ids, 'linked anonymous id')})` : ''}; ` +
+        `WAL: ${count(report.wal.lines_removed, 'line')} removed from ${count(report.wal.segments_rewritten, 'segment')}; ` +
+        `archive: ${count(report.archive.lines_removed, 'line')} from ${count(report.archive.files_rewritten, 'file')}; ` +
+        `quarantine: ${count(report.quarantine.lines_removed, 'line')}; recorded in audit.jsonl (${report.seconds.toFixed(1)} s)\n`,
     );
   });
 

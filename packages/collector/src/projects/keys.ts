@@ -6,9 +6,13 @@
  *
  *   { "adminToken": "...", "projects": [{ "id": "default", "writeKeys": ["..."], "hashSecret": "..." }] }
  */
+
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { describeValueError } from '@footprint/schema';
+import { Type } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
 
 export interface ProjectKeys {
   id: string;
@@ -49,13 +53,61 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** A key as keys.json and FOOTPRINT_WRITE_KEY / FOOTPRINT_ADMIN_TOKEN hold it. */
+const KEY = Type.String({ pattern: '^[A-Za-z0-9_.~-]{8,200}$' });
+const KEYS_FILE = TypeCompiler.Compile(
+  Type.Object({
+    adminToken: Type.Optional(Type.Union([Type.Literal(''), KEY])),
+    projects: Type.Array(
+      Type.Object({
+        id: Type.String({ minLength: 1, maxLength: 256 }),
+        writeKeys: Type.Array(KEY),
+        hashSecret: Type.Optional(Type.String({ minLength: 16 })),
+      }),
+    ),
+  }),
+);
+
+/** Checks what keys.json holds: its shape, one project per id, no write key in two projects nor equal to the admin token. */
+function checkKeysFile(value: unknown, path: string): KeysFile {
+  if (!KEYS_FILE.Check(value)) {
+    const first = KEYS_FILE.Errors(value).First();
+    throw new Error(`${path}: ${first ? describeValueError(first, 'the file').message : 'is not a keys file'}`);
+  }
+  const file = value as KeysFile;
+  const owner = new Map<string, string>();
+  const ids = new Set<string>();
+  for (const [i, p] of file.projects.entries()) {
+    if (ids.has(p.id)) throw new Error(`${path}: projects[${i}].id "${p.id}" appears twice`);
+    ids.add(p.id);
+    for (const k of p.writeKeys) {
+      if (file.adminToken && k === file.adminToken)
+        throw new Error(`${path}: projects[${i}].writeKeys holds the admin token; a write key is public`);
+      const other = owner.get(k);
+      if (other !== undefined && other !== p.id) throw new Error(`${path}: projects[${i}].writeKeys holds a key of project "${other}" too`);
+      owner.set(k, p.id);
+    }
+  }
+  return file;
+}
+
 export async function loadKeys(dataDir: string, env: { writeKey?: string; adminToken?: string }): Promise<LoadedKeys> {
   const path = join(dataDir, 'keys.json');
   let file: KeysFile | undefined;
+  let text: string | undefined;
   try {
-    file = JSON.parse(await readFile(path, 'utf8')) as KeysFile;
+    text = await readFile(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${path} is not readable JSON: ${(err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${path} is not readable: ${(err as Error).message}`);
+  }
+  if (text !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw new Error(`${path} is not valid JSON: ${(err as Error).message}`);
+    }
+    file = checkKeysFile(parsed, path);
   }
   const generated: LoadedKeys['generated'] = {};
   let changed = false;
@@ -97,6 +149,9 @@ export async function loadKeys(dataDir: string, env: { writeKey?: string; adminT
   }
   if (env.writeKey) byKey.set(env.writeKey, DEFAULT_PROJECT);
   const admin = env.adminToken ?? file.adminToken;
+  const clash = byKey.get(admin);
+  if (clash !== undefined)
+    throw new Error(`the admin token is also a write key of project "${clash}"; a write key is public, so they must differ`);
   return {
     file,
     generated,

@@ -17,7 +17,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PrivacySettings } from '@footprint/privacy';
-import { EVENT_TYPES, type EventType, pointerToPath } from '@footprint/schema';
+import { describeValueError, EVENT_TYPES, type EventType } from '@footprint/schema';
 import { type Static, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 
@@ -99,8 +99,7 @@ export interface Settings {
 export function parseSettings(value: unknown, source: string | null): Settings {
   if (!checker.Check(value)) {
     const first = checker.Errors(value).First();
-    const path = first ? pointerToPath(first.path) : '';
-    throw new SettingsError(`${source ?? 'settings'}: ${path || 'the file'}: ${first?.message ?? 'is invalid'}`);
+    throw new SettingsError(`${source ?? 'settings'}: ${first ? describeValueError(first, 'the file').message : 'the file is invalid'}`);
   }
   const file = value as SettingsFile;
   for (const [project, s] of Object.entries(file.projects ?? {})) {

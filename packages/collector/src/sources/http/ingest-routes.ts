@@ -153,7 +153,10 @@ export function createIngestHandler(deps: IngestDeps) {
       if (segmentType !== undefined && isDict(event)) {
         if (event.type === undefined) event = { ...event, type: segmentType };
         else if (event.type !== segmentType) {
-          throw errors.invalidBody(`type must be "${segmentType}" on /v1/${segmentType} (or left out)`, 'type');
+          throw errors.invalidBody(
+            `type must be "${segmentType}" on /v1/${segmentType} (or left out); send other types to /v1/e or in a /v1/batch`,
+            'type',
+          );
         }
       }
       const result = ingestEvents([event], meta, body.bytes, '', deps.maskerOf(project));

@@ -22,6 +22,7 @@ export function requireAdmin(keys: KeyRing, req: IncomingMessage): void {
   const cred = credentialOf(req, undefined);
   if (!cred) throw errors.missingAdminToken();
   if (cred.scheme === 'bearer' && keys.isAdmin(cred.value)) return;
+  if (keys.isAdmin(cred.value)) throw errors.adminTokenAsBearer();
   if (keys.projectOf(cred.value)) throw errors.writeKeyCannotRead();
   throw errors.invalidAdminToken();
 }
