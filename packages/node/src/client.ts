@@ -153,6 +153,13 @@ export function createFootprint(options: FootprintOptions): Footprint {
       const user = userOf(ctx, hookFailed);
       if (user !== undefined) ev.userId = user;
     }
+    // The user who caused the event, not the server that sends it (a request event has its own).
+    if ((ctx.ip || ctx.userAgent) && ev.type !== 'request') {
+      const given = ev.context !== null && typeof ev.context === 'object' ? (ev.context as Dict) : {};
+      if (given.ip === undefined || given.userAgent === undefined) {
+        ev.context = { ...given, ip: given.ip ?? ctx.ip, userAgent: given.userAgent ?? ctx.userAgent };
+      }
+    }
   }
 
   const captureException = (error: unknown, context: Dict = {}): void => {

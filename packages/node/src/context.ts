@@ -17,6 +17,12 @@ export interface CorrelationContext {
   userId?: string | number;
   /** The middleware's resolver, bound to this request. */
   resolveUser?: () => unknown;
+  /**
+   * The client's address and user agent, for the events written during the request: they
+   * describe the user who caused them, not the server that sends them.
+   */
+  ip?: string;
+  userAgent?: string;
 }
 
 /**

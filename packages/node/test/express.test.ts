@@ -66,6 +66,9 @@ describe('Express: mounted routers and failed responses', () => {
       res.write('first rows');
       res.destroy(new Error('disk read failed'));
     });
+    app.get('/slow', (_req, res) => {
+      setTimeout(() => res.end('late'), 2_000).unref();
+    });
     app.use(footprintErrorHandler(fp));
     app.use((_err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
       res.status(500).send('Internal Server Error');
@@ -88,6 +91,18 @@ describe('Express: mounted routers and failed responses', () => {
     assert.equal(r.status, 500);
     assert.equal(r.message, 'disk read failed');
     assert.equal(r.properties.aborted, undefined);
+  });
+
+  it('records a client that went away as 499, with its address (the socket is gone by then)', async () => {
+    const id = marker();
+    const abort = new AbortController();
+    const pending = fetch(`${url}/slow`, { headers: { 'x-request-id': id }, signal: abort.signal });
+    setTimeout(() => abort.abort(), 100);
+    await assert.rejects(pending);
+    await fp.flush();
+    const [r] = await eventsWhere(collector.url, (e) => e.request_id === id && e.type === 'request');
+    // The collector truncates addresses (127.0.0.1 → 127.0.0.0).
+    assert.deepEqual([r.status, r.properties.aborted, r.properties.ip], [499, true, '127.0.0.0']);
   });
 
   it('names an error that leaves a mounted router with the full route, mount path included', async () => {

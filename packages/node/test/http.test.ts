@@ -106,6 +106,33 @@ describe('node:http adapter edges', () => {
     assert.equal(events.find((e) => e.type === 'error').message, 'database went away');
   });
 
+  it("gives the events written during a request the client's address and user agent, not the server's", async () => {
+    const url = await serve(
+      (_req, res) => {
+        fp.log.info('inside the request');
+        fp.track({ event: 'report_viewed', userId: 'u_ip' });
+        res.end('ok');
+      },
+      { trustProxy: true },
+    );
+    const id = marker();
+    const headers = {
+      'x-request-id': id,
+      'x-forwarded-for': '203.0.113.50',
+      'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0',
+    };
+    await (await fetch(`${url}/r`, { headers })).text();
+    await fp.flush();
+    await eventually(async () => onWire(id, 'log') && onWire(id, 'track') && onWire(id, 'request'));
+    for (const type of ['log', 'track']) {
+      assert.deepEqual(onWire(id, type).context, { ip: '203.0.113.50', userAgent: headers['user-agent'] }, type);
+    }
+    assert.equal(onWire(id, 'request').context, undefined, 'the request event has its own');
+    const stored = await eventsWhere(collector.url, (e) => e.request_id === id, 3);
+    for (const e of stored) assert.equal(e.ip, '203.0.113.0', `${e.type}: the client's address, truncated by the collector`);
+    assert.equal(stored.find((e) => e.type === 'log').browser, 'Firefox');
+  });
+
   it('leaves a response that was already complete whole when the handler throws after it', async () => {
     const big = Buffer.alloc(4 * 1024 * 1024, 'x');
     const url = await serve(async (_req, res) => {

@@ -77,10 +77,11 @@ export function footprintMiddleware(fp: Footprint, options: ExpressOptions = {})
     let state: RequestState;
     try {
       watchRoute(req);
-      state = recorder.begin(req, req.method ?? 'GET', req.originalUrl ?? req.url ?? '/', headerGetter(req.headers));
+      const ip = req.ip ?? req.socket?.remoteAddress;
+      state = recorder.begin(req, req.method ?? 'GET', req.originalUrl ?? req.url ?? '/', headerGetter(req.headers), ip);
       (req as WithState)[STATE] = state;
       res.setHeader(header, state.ctx.requestId);
-      res.once('close', () => recorder.end(state, nodeFacts(req, res, req.ip ?? req.socket?.remoteAddress, expressRoute(req))));
+      res.once('close', () => recorder.end(state, nodeFacts(req, res, ip, expressRoute(req))));
     } catch {
       next();
       return;

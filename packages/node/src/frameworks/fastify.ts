@@ -30,7 +30,7 @@ const plugin: FastifyPluginCallback<FastifyOptions> = (app, options, done) => {
   app.addHook('onRequest', (request, reply, next) => {
     let state: RequestState;
     try {
-      state = recorder.begin(request, request.method, request.url, headerGetter(request.headers));
+      state = recorder.begin(request, request.method, request.url, headerGetter(request.headers), request.ip);
       (request as WithState)[STATE] = state;
       // On the raw response: Fastify's writeHead keeps it, and a hijacked reply sends it too.
       reply.raw.setHeader(header, state.ctx.requestId);
@@ -49,7 +49,7 @@ const plugin: FastifyPluginCallback<FastifyOptions> = (app, options, done) => {
   app.addHook('onResponse', (request, reply, next) => {
     const state = (request as WithState)[STATE];
     if (state)
-      recorder.end(state, nodeFacts(request.raw, reply.raw, request.ip, request.routeOptions?.url, reply.getHeader('content-length')));
+      recorder.end(state, nodeFacts(request.raw, reply.raw, state.ctx.ip, request.routeOptions?.url, reply.getHeader('content-length')));
     next();
   });
 
@@ -61,7 +61,7 @@ const plugin: FastifyPluginCallback<FastifyOptions> = (app, options, done) => {
       recorder.end(state, {
         status: CLIENT_CLOSED,
         aborted: true,
-        ip: request.ip,
+        ip: state.ctx.ip,
         requestBytes: contentLength(request.headers['content-length']),
         ...(ua ? { userAgent: ua } : {}),
         ...(route ? { route } : {}),

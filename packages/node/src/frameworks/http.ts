@@ -40,14 +40,12 @@ export function withFootprint(fp: Footprint, handler: RequestListener, options: 
   return function footprintListener(req: IncomingMessage, res: ServerResponse): void {
     let state: RequestState | undefined;
     try {
-      state = recorder.begin(req, req.method ?? 'GET', req.url ?? '/', headerGetter(req.headers));
+      const fwd = req.headers['x-forwarded-for'];
+      const ip = clientIpOf(req.socket?.remoteAddress, Array.isArray(fwd) ? fwd[0] : fwd, trustProxy);
+      state = recorder.begin(req, req.method ?? 'GET', req.url ?? '/', headerGetter(req.headers), ip);
       res.setHeader(header, state.ctx.requestId);
       const s = state;
-      res.once('close', () => {
-        const fwd = req.headers['x-forwarded-for'];
-        const ip = clientIpOf(req.socket?.remoteAddress, Array.isArray(fwd) ? fwd[0] : fwd, trustProxy);
-        recorder.end(s, nodeFacts(req, res, ip, routeOf(req)));
-      });
+      res.once('close', () => recorder.end(s, nodeFacts(req, res, ip, routeOf(req))));
     } catch {
       state = undefined;
     }

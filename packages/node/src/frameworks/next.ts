@@ -201,9 +201,11 @@ function factsOf(req: Request, status: number, route: string | undefined, trustP
   return facts;
 }
 
-function begin(recorder: RequestRecorder<Request>, req: Request): RequestState {
+function begin(recorder: RequestRecorder<Request>, req: Request, trustProxy = true): RequestState {
   const url = new URL(req.url);
-  return recorder.begin(req, req.method, url.pathname + url.search, (name) => req.headers.get(name) ?? undefined);
+  const h = req.headers;
+  const ip = trustProxy ? clientIpOf(h.get('x-real-ip') ?? undefined, h.get('x-forwarded-for') ?? undefined, true) : undefined;
+  return recorder.begin(req, req.method, url.pathname + url.search, (name) => h.get(name) ?? undefined, ip);
 }
 
 /**
@@ -227,7 +229,7 @@ export function withFootprint<C = unknown>(
   return async (req: Request, ctx: C): Promise<Response> => {
     let state: RequestState;
     try {
-      state = begin(recorder, req);
+      state = begin(recorder, req, options.trustProxy);
     } catch {
       return handler(req, ctx);
     }
@@ -282,7 +284,7 @@ export function footprintMiddleware(fp: Footprint, middleware?: Middleware, opti
   return async (req: Request, event?: unknown): Promise<Response> => {
     let state: RequestState;
     try {
-      state = begin(recorder, req);
+      state = begin(recorder, req, options.trustProxy);
     } catch {
       return (await middleware?.(req, event)) ?? new Response(null, { headers: { 'x-middleware-next': '1' } });
     }

@@ -69,6 +69,12 @@ const sizeOf = (v: unknown): number | undefined => {
 
 export { sizeOf as contentLength };
 
+/** An address as the event wants it: an IPv4 client as a dual-stack server sees it (`::ffff:203.0.113.7`) is an IPv4 address. */
+function plainIp(ip: string | undefined): string | undefined {
+  if (!ip) return undefined;
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+}
+
 function compileIgnore(paths: Array<string | RegExp>, methods: string[]): (method: string, path: string) => boolean {
   const m = new Set(methods.map((x) => x.toUpperCase()));
   const exact = new Set(paths.filter((p): p is string => typeof p === 'string' && !p.endsWith('*')));
@@ -101,7 +107,8 @@ export class RequestRecorder<Req> {
     this.resolveUser = options.userId;
   }
 
-  begin(req: Req, method: string, url: string, get: HeaderGetter): RequestState {
+  /** @param ip the client's address, as far as the adapter can tell at the start (it may be gone once the client left). */
+  begin(req: Req, method: string, url: string, get: HeaderGetter, ip?: string): RequestState {
     const { path, query } = splitUrl(url);
     const ids = requestIdsOf(get, this.requestIdHeader);
     const resolve = this.resolveUser;
@@ -114,6 +121,8 @@ export class RequestRecorder<Req> {
       sessionId: undefined,
       userId: undefined,
       resolveUser: resolve ? () => resolve(req) : undefined,
+      ip: plainIp(ip),
+      userAgent: get('user-agent') || undefined,
     };
     visitorIdsOf(get, ctx);
     const upper = method.toUpperCase();
@@ -152,9 +161,8 @@ export class RequestRecorder<Req> {
         duration_ms: Math.round((performance.now() - state.start) * 1000) / 1000,
         request_bytes: sizeOf(facts.requestBytes),
         response_bytes: sizeOf(facts.responseBytes),
-        // An IPv4 client as a dual-stack server sees it (`::ffff:203.0.113.7`) is an IPv4 address.
-        ip: facts.ip ? (facts.ip.startsWith('::ffff:') && facts.ip.includes('.') ? facts.ip.slice(7) : facts.ip) : undefined,
-        user_agent: facts.userAgent || undefined,
+        ip: plainIp(facts.ip) ?? ctx.ip,
+        user_agent: facts.userAgent || ctx.userAgent,
         referrer: facts.referrer || undefined,
         error_message: errorMessage,
         aborted: facts.aborted ? true : undefined,
