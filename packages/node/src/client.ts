@@ -127,7 +127,7 @@ export function createFootprint(options: FootprintOptions): Footprint {
       // rather than the whole event lost; only what still does not fit is dropped.
       for (const limit of CUT_LENGTHS) {
         if (!tooLarge(line)) break;
-        line = serialize(cutTexts(out, limit) as Dict);
+        line = serialize(cutFreeText(out, limit));
       }
       if (tooLarge(line)) {
         drops.report(
@@ -219,25 +219,41 @@ function serialize(ev: Dict): string {
   }
 }
 
-/** A deep copy of an event for beforeSend: structuredClone, or JSON for what it cannot copy (functions, class instances). */
+/**
+ * A deep copy of an event for beforeSend, as it would go over the wire: through its JSON text,
+ * so a value's toJSON applies (a model that leaves out its password hash, a money type written
+ * as text) and the hook sees what would be sent.
+ */
 function copyOf(ev: Dict): Dict {
-  try {
-    return structuredClone(ev);
-  } catch {
-    return JSON.parse(serialize(ev)) as Dict;
-  }
+  return JSON.parse(serialize(ev)) as Dict;
 }
 
 /** Lengths long texts are cut to, in turn, when an event is over the size limit. */
 const CUT_LENGTHS = [4096, 512, 64];
 
+/** The parts of an event that hold free text; ids, names and times stay whole (cut, they would name another user or event). */
+const FREE_TEXT = ['properties', 'traits', 'context'];
+
+/** The event with the long texts of its free-text parts cut to `max` characters. */
+function cutFreeText(ev: Dict, max: number): Dict {
+  const out: Dict = { ...ev };
+  for (const k of FREE_TEXT) if (out[k] !== undefined) out[k] = cutTexts(out[k], max);
+  return out;
+}
+
 /**
- * A copy with every text longer than `max` characters cut to it (and `…`); other values as
- * they are. A value met again inside itself (a cycle) is written as `[Circular]`, as the
- * safe serializer does.
+ * A copy with every text longer than `max` characters cut to it (and `…`), never between the
+ * two halves of a surrogate pair (the collector refuses a lone half); other values as they
+ * are. A value met again inside itself (a cycle) is written as `[Circular]`, as the safe
+ * serializer does.
  */
 function cutTexts(value: unknown, max: number, inside: Set<object> = new Set()): unknown {
-  if (typeof value === 'string') return value.length > max ? `${value.slice(0, max)}…` : value;
+  if (typeof value === 'string') {
+    if (value.length <= max) return value;
+    const code = value.charCodeAt(max - 1);
+    const end = code >= 0xd800 && code <= 0xdbff ? max - 1 : max;
+    return `${value.slice(0, end)}…`;
+  }
   if (value === null || typeof value !== 'object') return value;
   if (inside.has(value)) return '[Circular]';
   const proto = Object.getPrototypeOf(value);

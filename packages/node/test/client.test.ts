@@ -328,12 +328,15 @@ describe('createFootprint never throws into the application', () => {
         return e;
       },
     });
-    const props = { marker: m, email: 'a@b.com', tags: ['t'] };
+    // A value with toJSON is copied as it would be sent: the hook never sees the hidden field.
+    const user = { id: 7, passwordHash: 'pbkdf2$secret', toJSON: () => ({ id: 7 }) };
+    const props = { marker: m, email: 'a@b.com', tags: ['t'], user };
     fp.track({ event: 'signed_up', userId: 'u1', properties: props });
     await fp.shutdown();
-    assert.deepEqual(props, { marker: m, email: 'a@b.com', tags: ['t'] });
+    assert.deepEqual(props, { marker: m, email: 'a@b.com', tags: ['t'], user });
     const [e] = await eventsWhere(collector.url, (x) => x.properties?.marker === m);
     assert.equal(e.properties.email, '[x]');
+    assert.deepEqual(e.properties.user, { id: 7 });
   });
 
   it('drops and reports a track event with no user or visitor instead of sending it', async () => {
@@ -351,15 +354,27 @@ describe('createFootprint never throws into the application', () => {
     const fp = testClient(collector.url, { onError: (e) => errors.push(e) });
     const loop: Record<string, unknown> = { name: 'y'.repeat(50_000) };
     loop.self = loop;
-    fp.log.info('huge', { marker: m, blob: 'x'.repeat(40_000), nested: { stack: 'at x\n'.repeat(10_000) }, loop });
+    const longId = `user-${'9'.repeat(200)}`;
+    const emoji = `${'x'.repeat(4095)}${'😀'.repeat(1000)}`;
+    fp.withContext({ userId: longId }, () =>
+      fp.log.info('huge', { marker: m, blob: 'x'.repeat(40_000), nested: { stack: 'at x\n'.repeat(10_000) }, loop, emoji }),
+    );
+    // Only the 64-character pass makes this one fit: its id must come through whole all the same.
+    fp.withContext({ userId: longId }, () => fp.log.info('parts', { marker: m, parts: Array(100).fill('p'.repeat(600)) }));
     fp.log.info('many', { marker: m, ids: Array.from({ length: 20_000 }, (_, i) => i) });
     fp.log.info('small', { marker: m });
     await fp.shutdown();
     assert.equal(errors.find((e) => e.code === 'event_too_large')?.dropped, 1, 'only the one made of many small values');
-    const events = await eventsWhere(collector.url, (e) => e.properties?.marker === m, 2);
-    assert.deepEqual(events.map((e) => e.message).sort(), ['huge', 'small']);
+    const events = await eventsWhere(collector.url, (e) => e.properties?.marker === m, 3);
+    assert.deepEqual(events.map((e) => e.message).sort(), ['huge', 'parts', 'small']);
+    const parts = events.find((e) => e.message === 'parts');
+    assert.equal(parts.user_id, longId);
+    assert.equal(parts.properties.parts[0], `${'p'.repeat(64)}…`);
     const huge = events.find((e) => e.message === 'huge').properties;
     assert.equal(huge.blob, `${'x'.repeat(4096)}…`);
+    // A surrogate pair across the cut is not split, and ids are never cut.
+    assert.equal(huge.emoji, `${'x'.repeat(4095)}…`);
+    assert.equal(events.find((e) => e.message === 'huge').user_id, longId);
     assert.equal(huge.nested.stack.length, 4097);
     assert.equal(huge.loop.self, '[Circular]');
   });

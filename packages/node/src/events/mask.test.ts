@@ -41,6 +41,19 @@ describe('maskQuery', () => {
       'cardNumber',
       'code',
       'otp',
+      // Run together, in any case: the long stems count inside a word.
+      'accesstoken',
+      'authtoken',
+      'refreshtoken',
+      'sessiontoken',
+      'apitoken',
+      'clientsecret',
+      'SECRETKEY',
+      'password1',
+      'newpassword',
+      'passphrase',
+      'passcode',
+      'token2',
     ];
     const plain = ['author', 'monkey', 'footprint', 'passenger', 'cardinal', 'sessions_count', 'promo_code', 'keyword'];
     const q = maskQuery([...secret, ...plain].map((k) => `${encodeURIComponent(k)}=v`).join('&')) as Record<string, string>;

@@ -21,13 +21,14 @@ export function maskEmail(value: string): string {
 }
 
 /**
- * Names of query parameters whose values are never sent, matched by whole words: a name is
- * tested as it is and as lower-case words joined by `_` (`apiKey` → `api_key`,
- * `X-Auth-Token` → `x_auth_token`), so `key`, `auth_token` and `sessionId` are secret while
- * `author`, `monkey` and `footprint` are not.
+ * Names of query parameters whose values are never sent. Long, unambiguous stems count
+ * anywhere in a name (`accesstoken`, `clientSecret`, `newpassword`); short ones only as whole
+ * words (`key`, `auth_token`, `sid`), so `author`, `monkey`, `footprint` and `cardinal` are
+ * not secret. A name is tested as it is and as lower-case words joined by `_` (`apiKey` →
+ * `api_key`, `X-Auth-Token` → `x_auth_token`).
  */
 export const SECRET_QUERY_KEYS =
-  /(?:^|_)(?:pass|password|passwd|pwd|secret|token|key|api_?key|access_?key|private_?key|auth|authorization|session|session_?id|sid|cookie|signature|sig|otp|credentials?|private|ssn|card|card_?number|cvv|cvc|iban|jwt)(?:_|$)|^code$/i;
+  /token|secret|passw|passphrase|passcode|credential|signature|api_?key|access_?key|private_?key|session_?id|cookie|(?:^|_)(?:pass|pwd|key|auth|authorization|session|sid|sig|otp|private|ssn|card|card_?number|cvv|cvc|iban|jwt)(?:_|$)|^code$/i;
 
 /** A name as lower-case words joined by `_`: `apiKey` → `api_key`, `X-Auth-Token` → `x_auth_token`. */
 function wordsOf(name: string): string {
