@@ -299,12 +299,30 @@ async function start(
     log,
   );
 
-  await new Promise<void>((resolve, reject) => {
-    http.server.once('error', (err: Error) =>
-      reject(new Error(`cannot listen on ${config.host}:${config.port} (FOOTPRINT_HOST, FOOTPRINT_PORT): ${err.message}`, { cause: err })),
-    );
-    http.server.listen(config.port, config.host, () => resolve());
-  });
+  /** What stop() closes after the HTTP server, in data order; also run when the start fails after they opened. */
+  async function closeStorage(): Promise<void> {
+    await retention.stop();
+    await maintenance.idle();
+    await wal.close();
+    await loader.stop();
+    await sink.close();
+    db.close();
+  }
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.server.once('error', (err: Error) =>
+        reject(
+          new Error(`cannot listen on ${config.host}:${config.port} (FOOTPRINT_HOST, FOOTPRINT_PORT): ${err.message}`, { cause: err }),
+        ),
+      );
+      http.server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (err) {
+    // Nothing may keep writing once the caller releases the data folder's lock.
+    await closeStorage().catch((e: unknown) => log.warn({ err: e }, 'closing after a failed start failed'));
+    throw err;
+  }
   const port = (http.server.address() as AddressInfo).port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
 
@@ -324,12 +342,7 @@ async function start(
       });
       http.server.closeIdleConnections();
     });
-    await retention.stop();
-    await maintenance.idle();
-    await wal.close();
-    await loader.stop();
-    await sink.close();
-    db.close();
+    await closeStorage();
     await claim.release();
   }
   return { url, port, keys, stop: () => (stopping ??= stop()) };

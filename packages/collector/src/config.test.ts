@@ -32,6 +32,7 @@ describe('loadConfig: keys and proxies', () => {
     ['10.0.0.0/33', /prefix length that is not a whole number from 0 to 32/],
     ['::1/129', /prefix length that is not a whole number from 0 to 128/],
     ['10.0.0.0/x', /prefix length/],
+    ['10.0.0.0/8/9', /is not an IP address or CIDR range/],
     ['proxy.local', /is not an IP address or CIDR range/],
   ] as const) {
     it(`refuses FOOTPRINT_TRUSTED_PROXIES=${bad}, naming the variable and the rule`, () => {

@@ -4,11 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
-import { request } from 'node:http';
-import { connect } from 'node:net';
+import { createServer, request } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { basicAuth, spawnCollector, tempDataDir, trackEvent } from './support/collector.js';
+import { basicAuth, eventually, listAll, spawnCollector, startInProcess, tempDataDir, trackEvent } from './support/collector.js';
 import { idCounts } from './support/duckdb-file.js';
 
 const dirs: string[] = [];
@@ -132,5 +132,37 @@ describe('one collector per data folder', () => {
     next.proc.kill('SIGTERM');
     const end = await next.exited;
     assert.equal(end.code, 0, `${JSON.stringify(end)}\n${next.output()}`);
+  });
+});
+
+describe('a start that fails', () => {
+  it('names the address it could not listen on, closes what it opened and leaves the data folder free', { timeout: 60_000 }, async () => {
+    const dataDir = await tempDataDir();
+    dirs.push(dataDir);
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = String((busy.address() as AddressInfo).port);
+    try {
+      await assert.rejects(
+        startInProcess({ FOOTPRINT_PORT: port }, dataDir),
+        /cannot listen on 127\.0\.0\.1:\d+ \(FOOTPRINT_HOST, FOOTPRINT_PORT\): .*EADDRINUSE/,
+      );
+    } finally {
+      busy.close();
+    }
+    // The folder is free again, and the WAL and the database were closed (DuckDB would refuse a second open in this process).
+    const next = await startInProcess({}, dataDir);
+    try {
+      const res = await fetch(`${next.url}/v1/track`, {
+        method: 'POST',
+        headers: { authorization: basicAuth(), 'content-type': 'application/json' },
+        body: JSON.stringify(trackEvent('after-failed-start')),
+      });
+      assert.equal(res.status, 200);
+      // Loaded: the failed start's loader does not hold the database any more.
+      await eventually(async () => ((await listAll(next.url)).length === 1 ? true : undefined));
+    } finally {
+      await next.dispose();
+    }
   });
 });

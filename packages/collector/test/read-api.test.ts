@@ -212,11 +212,17 @@ describe('read API filters', () => {
     }
   });
 
-  it('answers user_id, anonymous_id, session_id or event given twice, or empty, with 400 naming it', async () => {
+  it('answers any filter but type given twice, or an empty one, with 400 naming it', async () => {
     for (const name of ['user_id', 'anonymous_id', 'session_id', 'event', 'project']) {
       assertError(await readEvents(fp.url, `${name}=a&${name}=b`), 400, 'invalid_query', name);
       assertError(await readEvents(fp.url, `${name}=`), 400, 'invalid_query', name);
     }
+    for (const twice of ['from=2026-03-01&from=2026-03-02', 'to=2026-03-01&to=2026-03-02', 'limit=1&limit=2']) {
+      assertError(await readEvents(fp.url, twice), 400, 'invalid_query', twice.split('=')[0]);
+    }
+    const first = await readEvents(fp.url, 'limit=1');
+    const cursor = first.body.next_cursor as string;
+    assertError(await readEvents(fp.url, `cursor=${cursor}&cursor=${cursor}`), 400, 'invalid_query', 'cursor');
   });
 
   it('treats SQL in filter values as plain text', async () => {

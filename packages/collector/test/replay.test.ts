@@ -136,7 +136,7 @@ describe('footprint replay', () => {
       await eventually(async () => ((await listAll(fp.url)).length === 1 ? true : undefined));
       const res = await runCli(['replay', '--data-dir', dataDir, '--no-progress']);
       assert.equal(res.code, 1);
-      assert.match(res.stderr, /in use.*stop the collector before replaying/);
+      assert.match(res.stderr, /is in use by process \d+ \(.*footprint\.lock\): stop the collector before replaying/);
       assert.equal((await listAll(fp.url)).length, 1);
     } finally {
       fp.proc.kill('SIGTERM');

@@ -8,6 +8,7 @@
  * when nobody refreshed it for LOCK_STALE_MS.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { link, mkdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,20 @@ export const LOCK_STALE_MS = 30_000;
 const LOCK_REFRESH_MS = 10_000;
 const HOST = hostname();
 
+/**
+ * Where a pid means this process table: the boot and the pid namespace. Containers that share
+ * a host name and a volume (host networking, one pod) see each other's pids as dead, or as
+ * their own; a lock of another pid namespace is judged by its age, as another host's is.
+ * Undefined where /proc does not tell (not Linux): the host name alone decides, as before.
+ */
+const PID_SPACE = ((): string | undefined => {
+  try {
+    return `${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()}/${readlinkSync('/proc/self/ns/pid')}`;
+  } catch {
+    return undefined;
+  }
+})();
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -30,15 +45,21 @@ function alive(pid: number): boolean {
   }
 }
 
-/** What a lock file says: `{"pid","host","token"}`, or a bare pid (older locks). */
-function lockOwner(text: string): { pid: number; host: string | undefined } {
+/** What a lock file says: `{"pid","host","space","token"}`, or a bare pid (older locks, which name no pid space: taken as this one). */
+function lockOwner(text: string): { pid: number; host: string | undefined; space: string | undefined } {
   try {
-    const v = JSON.parse(text) as { pid?: unknown; host?: unknown };
-    if (typeof v === 'object' && v !== null) return { pid: Number(v.pid), host: typeof v.host === 'string' ? v.host : undefined };
+    const v = JSON.parse(text) as { pid?: unknown; host?: unknown; space?: unknown };
+    if (typeof v === 'object' && v !== null) {
+      return {
+        pid: Number(v.pid),
+        host: typeof v.host === 'string' ? v.host : undefined,
+        space: typeof v.space === 'string' ? v.space : PID_SPACE,
+      };
+    }
   } catch {
     // Not JSON: an older lock holding the pid alone.
   }
-  return { pid: Number(text.trim()), host: HOST };
+  return { pid: Number(text.trim()), host: HOST, space: PID_SPACE };
 }
 
 const errCode = (err: unknown): string | undefined => (err as NodeJS.ErrnoException)?.code;
@@ -85,7 +106,7 @@ export async function claimFolder(dir: string, { lockName = 'lock' }: ClaimOptio
     await mkdir(dir, { recursive: true });
     const lock = join(dir, lockName);
     const token = randomUUID();
-    const mine = JSON.stringify({ pid: process.pid, host: HOST, token });
+    const mine = JSON.stringify({ pid: process.pid, host: HOST, space: PID_SPACE, token });
     const tmp = join(dir, `${lockName}.${token}.tmp`);
     await writeFile(tmp, mine);
     try {
@@ -126,7 +147,7 @@ async function placeLock(lock: string, tmp: string, now: number, tries = 2): Pro
   const owner = lockOwner(seen);
   // On this host the owner's pid says it all (an owner of an older version never refreshes
   // its lock); elsewhere, only the lock's age can.
-  const here = owner.host === HOST && Number.isInteger(owner.pid) && owner.pid > 0;
+  const here = owner.host === HOST && owner.space === PID_SPACE && Number.isInteger(owner.pid) && owner.pid > 0;
   const abandoned = here ? owner.pid === process.pid || !alive(owner.pid) : now - (await mtimeOf(lock)) >= LOCK_STALE_MS;
   if (!abandoned) return false;
   // One taker per abandoned lock: the marker's name comes from the lock's content.

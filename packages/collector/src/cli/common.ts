@@ -21,17 +21,22 @@ export async function assertNotInUse(path: string, todo: string, access: 'READ_W
   }
 }
 
+/** Fails on a data folder that does not exist (a mistyped --data-dir) instead of making one. */
+export async function assertDataDir(dataDir: string): Promise<void> {
+  const isDir = await stat(dataDir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!isDir) throw new Error(`${dataDir} is not a data folder (it does not exist)`);
+}
+
 /**
  * Runs `fn` holding the data folder's lock (as a running collector does), so that a
  * collector cannot start on the folder meanwhile, nor this run while one works on it. A
  * folder that does not exist is an error (a mistyped --data-dir), not made.
  */
 export async function withDataDir<T>(dataDir: string, todo: string, fn: () => Promise<T>): Promise<T> {
-  const isDir = await stat(dataDir).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-  if (!isDir) throw new Error(`${dataDir} is not a data folder (it does not exist)`);
+  await assertDataDir(dataDir);
   const claim = await claimDataDir(dataDir, todo);
   try {
     return await fn();

@@ -15,6 +15,7 @@ import { checkErasureId, checkProjectId, ErasureInputError, type ErasureKind } f
 import { createLogger } from '../observability/logger.js';
 import { loadKeys } from '../projects/keys.js';
 import { loadSettings, SettingsError } from '../projects/settings.js';
+import { assertDataDir } from './common.js';
 import { eraseCommand } from './erase.js';
 import { replay } from './replay.js';
 import { formatRetention, retentionCommand } from './retention.js';
@@ -187,6 +188,7 @@ program
       return fail(err);
     }
     const { config, log, database } = offline(opts.dataDir);
+    await assertDataDir(config.dataDir);
     const settings = await loadSettings(config.configFile);
     const report = await eraseCommand(
       {

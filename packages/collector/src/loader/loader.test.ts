@@ -179,20 +179,20 @@ describe('WalLoader', () => {
     await t.close();
   });
 
-  it('copies a line to the quarantine file once, even when the checkpoint had not moved past it', async () => {
+  it('copies a line to the quarantine file once, even when it is loaded again (after a crash, in a replay)', async () => {
     const t = await setup();
     const good = ids(0, 10);
-    const poison = JSON.stringify({ ...storedRow('poison'), timestamp: 'not-a-time' });
-    await t.wal.append(walLines(good.slice(0, 4)) + `${poison}\n` + walLines(good.slice(4)));
+    const poison = (id: string) => JSON.stringify({ ...storedRow(id), timestamp: 'not-a-time' });
+    await t.wal.append(`${walLines(good.slice(0, 4))}${poison('poison-1')}\n${walLines(good.slice(4))}${poison('poison-2')}\n`);
     await new WalLoader(t.reader, t.sink, t.opts, silent).drain();
     const once = await readFile(t.opts.quarantineFile, 'utf8');
-    assert.equal(once.trim().split('\n').length, 1);
-    // What a kill between the copy and the checkpoint's move leaves: the copy, and a checkpoint
-    // before the line. Loading again meets the line again.
+    assert.equal(once.trim().split('\n').length, 2);
+    // What a kill between the copy and the checkpoint's move leaves, or a replay: the copies,
+    // and a checkpoint before the lines. Loading again meets both lines again.
     await t.sink.advance({ seq: 0, offset: 0 });
     const again = new WalLoader(t.reader, t.sink, t.opts, silent);
     await again.drain();
-    assert.equal(again.status().quarantined, 1, 'the line is refused again');
+    assert.equal(again.status().quarantined, 2, 'the lines are refused again');
     assert.equal(await readFile(t.opts.quarantineFile, 'utf8'), once, 'but not copied twice');
     assert.deepEqual(await t.ids(), good);
     assert.deepEqual(await t.sink.checkpoint(), t.wal.durable());

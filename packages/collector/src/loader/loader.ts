@@ -10,12 +10,12 @@
  * - A chunk the sink rejects while it is otherwise healthy is split in halves until the
  *   offending lines are isolated; those lines are copied to the quarantine file with the
  *   reason and counted, and everything else loads. Nothing is silently dropped. A line is
- *   in the quarantine file once, even if the process died between copying it there and
- *   moving the checkpoint past it.
+ *   in the quarantine file once: a copy made before a crash (the checkpoint not yet past
+ *   it) or by an earlier load of the same WAL (a replay) is found there first.
  * - Maintenance that writes the same store (retention, erasure) runs through `exclusive()`,
  *   between two chunks, never during one.
  */
-import { open } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { type Sink, SinkUnavailableError } from '../sinks/sink.js';
 import type { WalReader } from '../wal/reader.js';
@@ -266,10 +266,10 @@ export class WalLoader {
   private async quarantine(line: Buffer, at: WalPosition, err: Error): Promise<void> {
     this.stats.quarantined++;
     const entry = { wal_seq: at.seq, wal_end_offset: at.offset, reason: err.message, line: line.toString('utf8').trimEnd() };
-    // Lines are set aside in WAL order, so a copy made before a crash (the checkpoint not yet
-    // past it) can only be the file's last entry.
-    const { last, torn } = await quarantineTail(this.opts.quarantineFile);
-    if (last?.wal_seq === entry.wal_seq && last.wal_end_offset === entry.wal_end_offset && last.line === entry.line) {
+    // Already there: copied before a crash (the checkpoint not yet past it), or by an earlier
+    // load of the same WAL (a replay meets every refused line again).
+    const { has, torn } = await quarantineHolds(this.opts.quarantineFile, entry);
+    if (has) {
       this.log.warn({ seq: at.seq, offset: at.offset }, 'a WAL line was already in the quarantine file; it is not copied twice');
       return;
     }
@@ -282,47 +282,31 @@ export class WalLoader {
   }
 }
 
-interface QuarantineTail {
-  /** The last complete entry, if it parses. */
-  last: { wal_seq?: unknown; wal_end_offset?: unknown; line?: unknown } | undefined;
-  /** The file ends in the middle of a line (a crash during an append). */
-  torn: boolean;
-}
-
-/** Reads the quarantine file's last line from its end, 64 KB at a time. */
-async function quarantineTail(file: string): Promise<QuarantineTail> {
-  const fh = await open(file, 'r').catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
-    throw err;
-  });
-  if (!fh) return { last: undefined, torn: false };
+/**
+ * Whether the quarantine file holds an entry for this line (same WAL position, same text), and
+ * whether it ends in the middle of a line (a crash during an append). Read whole: lines are
+ * set aside rarely, and the file is small.
+ */
+async function quarantineHolds(
+  file: string,
+  entry: { wal_seq: number; wal_end_offset: number; line: string },
+): Promise<{ has: boolean; torn: boolean }> {
+  let text: string;
   try {
-    const size = (await fh.stat()).size;
-    if (size === 0) return { last: undefined, torn: false };
-    const parts: Buffer[] = [];
-    let end = size;
-    let torn = false;
-    while (end > 0) {
-      const start = Math.max(0, end - 65_536);
-      const buf = Buffer.alloc(end - start);
-      await fh.read(buf, 0, buf.length, start);
-      if (end === size) torn = buf[buf.length - 1] !== 10;
-      parts.unshift(buf);
-      end = start;
-      // The newline before the last line (the file's own last byte is its end, not its start).
-      const nl = buf.lastIndexOf(10, parts.length === 1 ? buf.length - 2 : buf.length - 1);
-      if (nl !== -1) {
-        parts[0] = buf.subarray(nl + 1);
-        break;
-      }
-    }
-    if (torn) return { last: undefined, torn };
-    try {
-      return { last: JSON.parse(Buffer.concat(parts).toString('utf8')) as QuarantineTail['last'], torn };
-    } catch {
-      return { last: undefined, torn };
-    }
-  } finally {
-    await fh.close();
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { has: false, torn: false };
+    throw err;
   }
+  const torn = text !== '' && !text.endsWith('\n');
+  for (const raw of text.split('\n')) {
+    if (raw === '') continue;
+    try {
+      const e = JSON.parse(raw) as { wal_seq?: unknown; wal_end_offset?: unknown; line?: unknown };
+      if (e.wal_seq === entry.wal_seq && e.wal_end_offset === entry.wal_end_offset && e.line === entry.line) return { has: true, torn };
+    } catch {
+      // A fragment a crash left: not an entry.
+    }
+  }
+  return { has: false, torn };
 }

@@ -40,6 +40,8 @@ function isoParam(q: URLSearchParams, name: string): string | undefined {
 export function parseEventFilter(q: URLSearchParams): EventFilter {
   for (const name of q.keys()) {
     if (!PARAMS.has(name)) throw errors.invalidQuery(name, `is not a filter; use one of: ${[...PARAMS].join(', ')}`);
+    // Only type takes several values: a second copy of another would be ignored without a word.
+    if (name !== 'type' && q.getAll(name).length > 1) throw errors.invalidQuery(name, 'may be given once');
   }
   const limitRaw = q.get('limit');
   const limit = limitRaw === null ? DEFAULT_PAGE : /^\d{1,6}$/.test(limitRaw) ? Number(limitRaw) : Number.NaN;
@@ -54,10 +56,9 @@ export function parseEventFilter(q: URLSearchParams): EventFilter {
   const cursor = cursorRaw === null ? undefined : decodeCursor(cursorRaw);
   if (cursorRaw !== null && !cursor) throw errors.invalidQuery('cursor', 'is not a cursor from a previous page');
   const text = (name: string): string | undefined => {
-    const all = q.getAll(name);
-    if (all.length > 1) throw errors.invalidQuery(name, 'may be given once');
-    if (all[0] === '') throw errors.invalidQuery(name, 'must not be empty');
-    return all[0];
+    const v = q.get(name);
+    if (v === '') throw errors.invalidQuery(name, 'must not be empty');
+    return v ?? undefined;
   };
   const one = (name: string): string[] | undefined => {
     const v = text(name);

@@ -12,7 +12,8 @@ export function trustedProxies(entries: readonly string[]): TrustedProxies {
   if (entries.length === 0) return null;
   const list = new BlockList();
   for (const entry of entries) {
-    const [addr = '', bits] = entry.split('/');
+    const [addr = '', bits, extra] = entry.split('/');
+    if (extra !== undefined) throw new Error(`FOOTPRINT_TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR range`);
     const family = isIP(addr) === 6 ? 'ipv6' : 'ipv4';
     if (isIP(addr) === 0) throw new Error(`FOOTPRINT_TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR range`);
     if (bits === undefined) {
