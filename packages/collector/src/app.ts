@@ -111,7 +111,10 @@ export interface RunningCollector {
 export async function startCollector(config: Config, log: Logger, options: CollectorOptions = {}): Promise<RunningCollector> {
   const paths = dataPaths(config.dataDir);
   await mkdir(config.dataDir, { recursive: true });
-  const claim = await claimDataDir(config.dataDir, 'another collector uses it; stop it first, or give this one its own FOOTPRINT_DATA_DIR');
+  const claim = await claimDataDir(
+    config.dataDir,
+    'another collector (or a replay, retention or erase command) uses it; stop it first, or give this one its own FOOTPRINT_DATA_DIR',
+  );
   try {
     return await start(config, log, options, paths, claim);
   } catch (err) {

@@ -19,6 +19,7 @@
  * | FOOTPRINT_CONFIG              | ./footprint.config.json (if present) |
  */
 import { resolve } from 'node:path';
+import { KEY_PATTERN } from './projects/keys.js';
 import { DEFAULT_DEDUP_WINDOW_MS } from './sinks/duckdb/sink.js';
 import { trustedProxies } from './transforms/enrich/client-ip.js';
 import { WAL_DEFAULTS } from './wal/writer.js';
@@ -62,7 +63,7 @@ function int(env: Env, name: string, def: number, min: number, max: number): num
 function key(env: Env, name: string): string | undefined {
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
-  if (!/^[A-Za-z0-9_.~-]{8,200}$/.test(raw)) {
+  if (!new RegExp(KEY_PATTERN).test(raw)) {
     throw new ConfigError(`${name} must be 8 to 200 characters of letters, digits, "_", "-", "." or "~"`);
   }
   return raw;

@@ -115,7 +115,12 @@ describe('one collector per data folder', () => {
     dirs.push(dataDir);
     const first = await spawnCollector(dataDir);
     await assert.rejects(spawnCollector(dataDir), (err: Error) => {
-      assert.match(err.message, new RegExp(`is in use by process ${first.proc.pid} .*footprint\\.lock.*another collector uses it`));
+      assert.match(
+        err.message,
+        new RegExp(
+          `is in use by process ${first.proc.pid} .*footprint\\.lock.*another collector \\(or a replay, retention or erase command\\) uses it`,
+        ),
+      );
       return true;
     });
     // The first one is unharmed and still takes events.

@@ -53,8 +53,9 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** A key as keys.json and FOOTPRINT_WRITE_KEY / FOOTPRINT_ADMIN_TOKEN hold it. */
-const KEY = Type.String({ pattern: '^[A-Za-z0-9_.~-]{8,200}$' });
+/** A write key or admin token, in keys.json and in FOOTPRINT_WRITE_KEY / FOOTPRINT_ADMIN_TOKEN: 8 to 200 URL-safe characters. */
+export const KEY_PATTERN = '^[A-Za-z0-9_.~-]{8,200}$';
+const KEY = Type.String({ pattern: KEY_PATTERN });
 const KEYS_FILE = TypeCompiler.Compile(
   Type.Object({
     adminToken: Type.Optional(Type.Union([Type.Literal(''), KEY])),

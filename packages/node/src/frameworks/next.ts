@@ -243,7 +243,8 @@ export function withFootprint<C = unknown>(
       if (answer) {
         response = answer;
       } else {
-        const status = controlFlowStatus(err);
+        // A server action's redirect is answered 303 by Next (so the browser does not post again).
+        const status = controlFlowStatus(err) === 307 && req.headers.has('next-action') ? 303 : controlFlowStatus(err);
         if (status === undefined) recorder.fail(state, err, await routeOf());
         recorder.end(state, factsOf(req, status ?? 500, await routeOf(), options.trustProxy));
         settle();
