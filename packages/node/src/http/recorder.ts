@@ -11,7 +11,7 @@ import { type CorrelationContext, runWithContext } from '../context.js';
 import { isoTime } from '../events/clock.js';
 import { errorProperties } from '../events/exception.js';
 import { maskQuery, SECRET_QUERY_KEYS } from '../events/mask.js';
-import { type HeaderGetter, requestIdsOf, splitUrl, visitorIdsOf } from './request-info.js';
+import { type HeaderGetter, plainIp, requestIdsOf, splitUrl, visitorIdsOf } from './request-info.js';
 
 export interface RequestLoggingOptions<Req> {
   /** Finds the signed-in user of a request (e.g. `(req) => req.user?.id`). Called when an event is written. */
@@ -68,12 +68,6 @@ const sizeOf = (v: unknown): number | undefined => {
 };
 
 export { sizeOf as contentLength };
-
-/** An address as the event wants it: an IPv4 client as a dual-stack server sees it (`::ffff:203.0.113.7`) is an IPv4 address. */
-function plainIp(ip: string | undefined): string | undefined {
-  if (!ip) return undefined;
-  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
-}
 
 function compileIgnore(paths: Array<string | RegExp>, methods: string[]): (method: string, path: string) => boolean {
   const m = new Set(methods.map((x) => x.toUpperCase()));

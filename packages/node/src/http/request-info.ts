@@ -113,7 +113,13 @@ export function clientIpOf(socketAddress: string | undefined, forwardedFor: stri
     const first = forwardedFor.split(',', 1)[0]?.trim();
     if (first) return first;
   }
-  return socketAddress?.startsWith('::ffff:') ? socketAddress.slice(7) : socketAddress;
+  return plainIp(socketAddress);
+}
+
+/** An address as an event wants it: an IPv4 client as a dual-stack server sees it (`::ffff:203.0.113.7`) is an IPv4 address. */
+export function plainIp(ip: string | undefined): string | undefined {
+  if (!ip) return undefined;
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
 }
 
 /** Splits a request target into path and raw query. */
