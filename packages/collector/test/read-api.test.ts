@@ -12,10 +12,27 @@ const b64 = (s: string): string => Buffer.from(s).toString('base64url');
 const DATASET = [
   { messageId: 'e0', type: 'track', event: 'Signed Up', userId: 'u1', anonymousId: 'a1', sessionId: 's1', timestamp: at(0) },
   { messageId: 'e1', type: 'page', name: 'Home', anonymousId: 'a1', sessionId: 's1', timestamp: at(1) },
-  { messageId: 'e2', type: 'track', event: 'Order Completed', userId: 'u2', anonymousId: 'a2', sessionId: 's2', timestamp: at(2) },
+  {
+    messageId: 'e2',
+    type: 'track',
+    event: 'Order Completed',
+    userId: 'u2',
+    anonymousId: 'a2',
+    sessionId: 's2',
+    requestId: 'req-2',
+    traceId: 'trace-1',
+    timestamp: at(2),
+  },
   { messageId: 'e3', type: 'identify', userId: 'u2', traits: { plan: 'pro' }, timestamp: at(3) },
-  { messageId: 'e4', type: 'request', properties: { method: 'GET', path: '/', status: 200, duration_ms: 3 }, timestamp: at(4) },
-  { messageId: 'e5', type: 'error', properties: { message: 'boom' }, timestamp: at(5) },
+  {
+    messageId: 'e4',
+    type: 'request',
+    properties: { method: 'GET', path: '/', status: 200, duration_ms: 3 },
+    requestId: 'req-1',
+    traceId: 'trace-1',
+    timestamp: at(4),
+  },
+  { messageId: 'e5', type: 'error', properties: { message: 'boom' }, requestId: 'req-1', traceId: 'trace-1', timestamp: at(5) },
   { messageId: 'e6', type: 'track', event: 'Signed Up', userId: 'u3', sessionId: 's3', timestamp: at(6) },
   { messageId: 'e7', type: 'screen', name: 'Settings', userId: 'u1', timestamp: at(7) },
 ];
@@ -70,6 +87,14 @@ describe('read API filters', () => {
     assert.deepEqual(await ids('anonymous_id=a1'), ['e1', 'e0']);
     assert.deepEqual(await ids('session_id=s1'), ['e1', 'e0']);
     assert.deepEqual(await ids('session_id=s3'), ['e6']);
+  });
+
+  it("filters by request_id (one request's events: the request, its logs and errors) and by trace_id", async () => {
+    assert.deepEqual(await ids('request_id=req-1'), ['e5', 'e4']);
+    assert.deepEqual(await ids('trace_id=trace-1'), ['e5', 'e4', 'e2']);
+    assert.deepEqual(await ids('trace_id=trace-1&type=track'), ['e2']);
+    assert.deepEqual(await ids('request_id=nope'), []);
+    for (const name of ['request_id', 'trace_id']) assertError(await readEvents(fp.url, `${name}=a&${name}=b`), 400, 'invalid_query', name);
   });
 
   it('treats from as inclusive and to as exclusive', async () => {

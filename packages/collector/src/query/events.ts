@@ -18,6 +18,10 @@ export interface EventFilter {
   /** Any of these anonymous ids (as userIds). */
   anonymousIds?: string[];
   sessionId?: string;
+  /** One request's events: its `request` event and the logs, errors and business events written during it. */
+  requestId?: string;
+  /** One distributed trace's events, across services. */
+  traceId?: string;
   /** Inclusive lower bound, ISO-8601. */
   from?: string;
   /** Exclusive upper bound, ISO-8601. */

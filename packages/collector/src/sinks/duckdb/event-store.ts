@@ -50,6 +50,8 @@ export class DuckDbEventStore implements EventStore {
     anyOf('user_id', 'user_id', f.userIds);
     anyOf('anonymous_id', 'anonymous_id', f.anonymousIds);
     eq('session_id', 'session_id', f.sessionId);
+    eq('request_id', 'request_id', f.requestId);
+    eq('trace_id', 'trace_id', f.traceId);
     if (f.types && f.types.length > 0) {
       where.push(`"type" IN (${f.types.map((_, i) => `$type${i}`).join(', ')})`);
       f.types.forEach((t, i) => {

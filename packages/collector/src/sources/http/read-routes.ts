@@ -13,7 +13,20 @@ import { parseIsoUtc } from '../../transforms/enrich/timestamp.js';
 import { credentialOf } from './auth.js';
 import { sendError, sendJson } from './respond.js';
 
-const PARAMS = new Set(['type', 'event', 'user_id', 'anonymous_id', 'session_id', 'from', 'to', 'limit', 'cursor', 'project']);
+const PARAMS = new Set([
+  'type',
+  'event',
+  'user_id',
+  'anonymous_id',
+  'session_id',
+  'request_id',
+  'trace_id',
+  'from',
+  'to',
+  'limit',
+  'cursor',
+  'project',
+]);
 const TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
 const DEFAULT_PAGE = 100;
 
@@ -72,6 +85,8 @@ export function parseEventFilter(q: URLSearchParams): EventFilter {
     userIds: one('user_id'),
     anonymousIds: one('anonymous_id'),
     sessionId: text('session_id'),
+    requestId: text('request_id'),
+    traceId: text('trace_id'),
     from: isoParam(q, 'from'),
     to: isoParam(q, 'to'),
     cursor,
