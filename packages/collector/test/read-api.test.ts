@@ -403,3 +403,56 @@ describe('read API and masked ids', () => {
     }
   });
 });
+
+describe('read API: filters on level, path, route, host and error group', () => {
+  let fp: InProcess;
+  const request = (id: string, path: string, route: string) => ({
+    messageId: id,
+    type: 'request',
+    properties: { method: 'GET', path, route, status: 200, duration_ms: 2 },
+    context: { page: { url: `https://shop.example${path}` } },
+  });
+  const batch = [
+    { messageId: 'l-info', type: 'log', properties: { level: 'info', message: 'started' } },
+    { messageId: 'l-warn', type: 'log', properties: { level: 'warn', message: 'slow' } },
+    { messageId: 'l-error', type: 'log', properties: { level: 'error', message: 'failed' } },
+    { messageId: 'x-1', type: 'error', properties: { message: 'card 4 declined', error_type: 'PaymentError', level: 'critical' } },
+    { messageId: 'x-2', type: 'error', properties: { message: 'card 5 declined', error_type: 'PaymentError' } },
+    { messageId: 'x-3', type: 'error', properties: { message: 'disk full', error_type: 'IOError' } },
+    request('r-1', '/api/orders/1', '/api/orders/:id'),
+    request('r-2', '/api/orders/2', '/api/orders/:id'),
+    request('r-3', '/api/users/1', '/api/users/:id'),
+  ];
+  before(async () => {
+    fp = await startInProcess();
+    assert.equal((await send(`${fp.url}/v1/batch`, { body: { batch } })).status, 200);
+    await waitForIds(
+      fp.url,
+      batch.map((e) => e.messageId),
+    );
+  });
+  after(async () => {
+    await fp.dispose();
+  });
+  const ids = async (query: string): Promise<string[]> =>
+    ((await readEvents(fp.url, query)).body.events as Json[]).map((e) => String(e.id)).sort();
+
+  it('filters by level, one or several', async () => {
+    assert.deepEqual(await ids('level=warn'), ['l-warn']);
+    assert.deepEqual(await ids('level=error,critical'), ['l-error', 'x-1', 'x-2', 'x-3']);
+    assert.deepEqual(await ids('level=error&level=warn&type=log'), ['l-error', 'l-warn']);
+    assertError(await readEvents(fp.url, 'level=loud'), 400, 'invalid_query', 'level');
+  });
+
+  it('filters by path, route and host', async () => {
+    assert.deepEqual(await ids(`route=${encodeURIComponent('/api/orders/:id')}`), ['r-1', 'r-2']);
+    assert.deepEqual(await ids(`path=${encodeURIComponent('/api/users/1')}`), ['r-3']);
+    assert.deepEqual(await ids('host=shop.example&type=request'), ['r-1', 'r-2', 'r-3']);
+  });
+
+  it('finds the errors of one group by their fingerprint', async () => {
+    const [declined] = (await readEvents(fp.url, 'type=error')).body.events.filter((e: Json) => e.id === 'x-1');
+    assert.match(String(declined.error_fingerprint), /^[0-9a-f]{16}$/);
+    assert.deepEqual(await ids(`error_fingerprint=${declined.error_fingerprint}`), ['x-1', 'x-2']);
+  });
+});

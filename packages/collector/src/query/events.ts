@@ -22,6 +22,14 @@ export interface EventFilter {
   requestId?: string;
   /** One distributed trace's events, across services. */
   traceId?: string;
+  /** Log and error events of any of these levels. */
+  levels?: string[];
+  path?: string;
+  /** The route template of request events (`/api/orders/:id`). */
+  route?: string;
+  host?: string;
+  /** The errors of one group (same type, message shape and place). */
+  errorFingerprint?: string;
   /** Inclusive lower bound, ISO-8601. */
   from?: string;
   /** Exclusive upper bound, ISO-8601. */

@@ -52,6 +52,11 @@ export class DuckDbEventStore implements EventStore {
     eq('session_id', 'session_id', f.sessionId);
     eq('request_id', 'request_id', f.requestId);
     eq('trace_id', 'trace_id', f.traceId);
+    eq('path', 'path', f.path);
+    eq('route', 'route', f.route);
+    eq('host', 'host', f.host);
+    eq('error_fingerprint', 'error_fingerprint', f.errorFingerprint);
+    anyOf('level', 'level', f.levels);
     if (f.types && f.types.length > 0) {
       where.push(`"type" IN (${f.types.map((_, i) => `$type${i}`).join(', ')})`);
       f.types.forEach((t, i) => {

@@ -21,6 +21,11 @@ const PARAMS = new Set([
   'session_id',
   'request_id',
   'trace_id',
+  'level',
+  'path',
+  'route',
+  'host',
+  'error_fingerprint',
   'from',
   'to',
   'limit',
@@ -50,11 +55,21 @@ function isoParam(q: URLSearchParams, name: string): string | undefined {
   return new Date(parseIsoUtc(v)).toISOString();
 }
 
+/** Levels of log and error events (`level=error,fatal` or repeated), as the event model names them. */
+const LEVELS: ReadonlySet<string> = new Set(['trace', 'debug', 'info', 'warn', 'warning', 'error', 'critical', 'fatal']);
+
+function levelsOf(q: URLSearchParams): string[] | undefined {
+  const levels = q.getAll('level').flatMap((l) => l.split(','));
+  if (levels.length === 0) return undefined;
+  for (const l of levels) if (!LEVELS.has(l)) throw errors.invalidQuery('level', `must be one of: ${[...LEVELS].join(', ')}`);
+  return levels;
+}
+
 export function parseEventFilter(q: URLSearchParams): EventFilter {
   for (const name of q.keys()) {
     if (!PARAMS.has(name)) throw errors.invalidQuery(name, `is not a filter; use one of: ${[...PARAMS].join(', ')}`);
-    // Only type takes several values: a second copy of another would be ignored without a word.
-    if (name !== 'type' && q.getAll(name).length > 1) throw errors.invalidQuery(name, 'may be given once');
+    // Only type and level take several values: a second copy of another would be ignored without a word.
+    if (name !== 'type' && name !== 'level' && q.getAll(name).length > 1) throw errors.invalidQuery(name, 'may be given once');
   }
   const limitRaw = q.get('limit');
   const limit = limitRaw === null ? DEFAULT_PAGE : /^\d{1,6}$/.test(limitRaw) ? Number(limitRaw) : Number.NaN;
@@ -87,6 +102,11 @@ export function parseEventFilter(q: URLSearchParams): EventFilter {
     sessionId: text('session_id'),
     requestId: text('request_id'),
     traceId: text('trace_id'),
+    levels: levelsOf(q),
+    path: text('path'),
+    route: text('route'),
+    host: text('host'),
+    errorFingerprint: text('error_fingerprint'),
     from: isoParam(q, 'from'),
     to: isoParam(q, 'to'),
     cursor,
