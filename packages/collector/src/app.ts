@@ -252,6 +252,12 @@ async function start(
           const projects = project !== undefined ? [project] : keys.file.projects.map((p) => p.id);
           return [...new Set([id, ...projects.flatMap((p) => storedIdOf(p, id))])];
         },
+        linkedIds: (project, userIds) =>
+          loader.exclusive(async () => {
+            const projects = project !== undefined ? [project] : keys.file.projects.map((p) => p.id);
+            const all = await Promise.all(projects.map((p) => governance.linkedIds(p, userIds)));
+            return [...new Set(all.flat())];
+          }),
         onInternalError: (err) => log.error({ err }, 'a read of events failed'),
       }),
       browserScript: createBrowserScriptHandler(browserScript),

@@ -456,3 +456,39 @@ describe('read API: filters on level, path, route, host and error group', () => 
     assert.deepEqual(await ids(`error_fingerprint=${declined.error_fingerprint}`), ['x-1', 'x-2']);
   });
 });
+
+describe('read API: one person across sign-in', () => {
+  let fp: InProcess;
+  const batch = [
+    { messageId: 'p-before', type: 'page', name: 'Pricing', anonymousId: 'anon-9', timestamp: at(0) },
+    { messageId: 'c-before', type: 'click', anonymousId: 'anon-9', properties: { tag: 'button' }, timestamp: at(1) },
+    { messageId: 'i-login', type: 'identify', userId: 'u-9', anonymousId: 'anon-9', timestamp: at(2) },
+    { messageId: 't-after', type: 'track', event: 'Order Completed', userId: 'u-9', timestamp: at(3) },
+    { messageId: 'p-other', type: 'page', name: 'Home', anonymousId: 'anon-other', timestamp: at(4) },
+  ];
+  before(async () => {
+    fp = await startInProcess();
+    assert.equal((await send(`${fp.url}/v1/batch`, { body: { batch } })).status, 200);
+    await waitForIds(
+      fp.url,
+      batch.map((e) => e.messageId),
+    );
+  });
+  after(async () => {
+    await fp.dispose();
+  });
+  const ids = async (query: string): Promise<string[]> =>
+    ((await readEvents(fp.url, query)).body.events as Json[]).map((e) => String(e.id));
+
+  it('lists with identities=linked the visits before sign-in of the anonymous ids an identify linked to the user', async () => {
+    assert.deepEqual(await ids('user_id=u-9'), ['t-after', 'i-login']);
+    assert.deepEqual(await ids('user_id=u-9&identities=linked'), ['t-after', 'i-login', 'c-before', 'p-before']);
+    assert.deepEqual(await ids('user_id=u-9&identities=linked&type=page'), ['p-before']);
+    assert.deepEqual(await ids('user_id=nobody&identities=linked'), []);
+  });
+
+  it('answers identities without user_id, or with another value, with 400 naming it', async () => {
+    assertError(await readEvents(fp.url, 'identities=linked'), 400, 'invalid_query', 'identities');
+    assertError(await readEvents(fp.url, 'user_id=u-9&identities=all'), 400, 'invalid_query', 'identities');
+  });
+});

@@ -17,6 +17,11 @@ export interface EventFilter {
   userIds?: string[];
   /** Any of these anonymous ids (as userIds). */
   anonymousIds?: string[];
+  /**
+   * With userIds: also the events of these anonymous ids (the visits before the user signed
+   * in, linked by identify or alias events), so one person's journey reads as one.
+   */
+  linkedAnonymousIds?: string[];
   sessionId?: string;
   /** One request's events: its `request` event and the logs, errors and business events written during it. */
   requestId?: string;

@@ -47,7 +47,19 @@ export class DuckDbEventStore implements EventStore {
         params[`${name}${i}`] = v;
       });
     };
-    anyOf('user_id', 'user_id', f.userIds);
+    if (f.userIds && f.linkedAnonymousIds && f.linkedAnonymousIds.length > 0) {
+      const users = f.userIds.map((v, i) => {
+        params[`user_id${i}`] = v;
+        return `$user_id${i}`;
+      });
+      const linked = f.linkedAnonymousIds.map((v, i) => {
+        params[`linked${i}`] = v;
+        return `$linked${i}`;
+      });
+      where.push(`("user_id" IN (${users.join(', ')}) OR "anonymous_id" IN (${linked.join(', ')}))`);
+    } else {
+      anyOf('user_id', 'user_id', f.userIds);
+    }
     anyOf('anonymous_id', 'anonymous_id', f.anonymousIds);
     eq('session_id', 'session_id', f.sessionId);
     eq('request_id', 'request_id', f.requestId);

@@ -26,6 +26,7 @@ const PARAMS = new Set([
   'route',
   'host',
   'error_fingerprint',
+  'identities',
   'from',
   'to',
   'limit',
@@ -114,6 +115,8 @@ export function parseEventFilter(q: URLSearchParams): EventFilter {
 }
 
 export interface ReadDeps {
+  /** Anonymous ids linked to these user ids (by identify or alias events), in a project or in all. */
+  linkedIds?: (project: string | undefined, userIds: string[]) => Promise<string[]>;
   keys: KeyRing;
   store: EventStore;
   /** The forms an id may be stored in (masking may store a user id hashed), in a project or in all. */
@@ -122,7 +125,7 @@ export interface ReadDeps {
   onInternalError?: (err: unknown) => void;
 }
 
-export function createReadHandler({ keys, store, storedForms, onInternalError }: ReadDeps) {
+export function createReadHandler({ keys, store, storedForms, linkedIds, onInternalError }: ReadDeps) {
   return async function listEvents(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
     try {
       requireAdmin(keys, req);
@@ -131,6 +134,18 @@ export function createReadHandler({ keys, store, storedForms, onInternalError }:
         // The id as the application knows it finds the rows masking stored it hashed in.
         if (filter.userIds) filter.userIds = [...new Set(filter.userIds.flatMap((id) => storedForms(filter.project, id)))];
         if (filter.anonymousIds) filter.anonymousIds = [...new Set(filter.anonymousIds.flatMap((id) => storedForms(filter.project, id)))];
+      }
+      const identities = query.get('identities');
+      if (identities !== null) {
+        if (identities !== 'linked') throw errors.invalidQuery('identities', 'must be "linked"');
+        if (!filter.userIds) throw errors.invalidQuery('identities', 'needs user_id: it adds the anonymous ids linked to that user');
+        if (linkedIds) {
+          try {
+            filter.linkedAnonymousIds = await linkedIds(filter.project, filter.userIds);
+          } catch (err) {
+            throw err instanceof SinkUnavailableError ? errors.storageUnavailable(err) : err;
+          }
+        }
       }
       let page: Awaited<ReturnType<EventStore['listEvents']>>;
       try {
