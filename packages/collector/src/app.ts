@@ -293,7 +293,16 @@ async function start(
         return {
           ok: true,
           status: status.state === 'retrying' ? 'degraded' : 'ok',
-          wal: { segment: wal.currentSeq(), durable_offset: wal.durable().offset, queued_bytes: wal.queuedBytes(), ...wal.stats },
+          wal: {
+            segment: wal.currentSeq(),
+            durable_offset: wal.durable().offset,
+            queued_bytes: wal.queuedBytes(),
+            appends: wal.stats.appends,
+            fsyncs: wal.stats.fsyncs,
+            bytes: wal.stats.bytes,
+            failures: wal.stats.failures,
+            repaired_bytes: wal.stats.repairedBytes,
+          },
           loader: {
             ...status,
             lag_bytes: lagBytes,

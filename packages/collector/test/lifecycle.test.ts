@@ -3,11 +3,12 @@
  * already in flight, fsyncs, loads what is durable and exits 0.
  */
 import assert from 'node:assert/strict';
-import { rm } from 'node:fs/promises';
+import { appendFile, rm } from 'node:fs/promises';
 import { createServer, request } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { listSegments } from '../src/wal/segments.js';
 import { basicAuth, eventually, listAll, spawnCollector, startInProcess, tempDataDir, trackEvent } from './support/collector.js';
 import { idCounts } from './support/duckdb-file.js';
 
@@ -168,6 +169,39 @@ describe('a start that fails', () => {
       await eventually(async () => ((await listAll(next.url)).length === 1 ? true : undefined));
     } finally {
       await next.dispose();
+    }
+  });
+});
+
+describe('/healthz after a crash', () => {
+  it('reports in wal.repaired_bytes the torn tail it cut from the last segment at start', async () => {
+    const dataDir = await tempDataDir();
+    dirs.push(dataDir);
+    const first = await spawnCollector(dataDir);
+    const res = await fetch(`${first.url}/v1/track`, {
+      method: 'POST',
+      headers: { authorization: basicAuth(), 'content-type': 'application/json' },
+      body: JSON.stringify(trackEvent('before-the-crash')),
+    });
+    assert.equal(res.status, 200);
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    // Half a line after the acknowledged ones: what a crash in the middle of a write leaves.
+    const [segment] = (await listSegments(join(dataDir, 'wal'))).slice(-1);
+    const torn = '{"project_id":"default","id":"half-writ';
+    await appendFile((segment as { path: string }).path, torn);
+    const next = await spawnCollector(dataDir);
+    try {
+      const h = (await (await fetch(`${next.url}/healthz`)).json()) as { wal: Record<string, unknown> };
+      assert.equal(h.wal.repaired_bytes, Buffer.byteLength(torn));
+      assert.deepEqual(
+        Object.keys(h.wal).filter((k) => /[A-Z]/.test(k)),
+        [],
+        'snake_case, as the rest of /healthz',
+      );
+    } finally {
+      next.proc.kill('SIGTERM');
+      await next.exited;
     }
   });
 });

@@ -204,7 +204,7 @@ export function createFootprint(options: FootprintOptions): Footprint {
       return pipeline ? pipeline.shutdown(opts.timeoutMs ?? DEFAULTS.flushTimeoutMs) : { ok: true, pending: 0 };
     },
     stats: () =>
-      pipeline?.stats() ?? { mode: 'memory', outboxDir: undefined, staged: 0, pending: 0, delivered: 0, dropped: { ...drops.totals } },
+      pipeline?.stats() ?? { mode: 'disabled', outboxDir: undefined, staged: 0, pending: 0, delivered: 0, dropped: { ...drops.totals } },
   };
   const uninstall = pipeline ? installProcessHooks(client, pipeline, o) : () => {};
   return client;

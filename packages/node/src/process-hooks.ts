@@ -8,6 +8,7 @@
  *   `FATAL_FLUSH_MS` of trying to deliver.
  * - `flushOnExit`: when the event loop empties (`beforeExit`), pending events get one
  *   bounded attempt at delivery, so short scripts and cron processes send what they wrote.
+ *   Without an outbox, events still undelivered then are reported as `shutdown_timeout`.
  */
 import type { Footprint } from './client.js';
 import type { Pipeline } from './delivery/pipeline.js';
@@ -98,7 +99,10 @@ export function installProcessHooks(client: Footprint, pipeline: Pipeline, o: Re
     const onBeforeExit = (): void => {
       if (tried || dying || pipeline.stats().pending === 0) return;
       tried = true;
-      void pipeline.flush(EXIT_FLUSH_MS);
+      void pipeline.flush(EXIT_FLUSH_MS).then((result) => {
+        // Without an outbox, what is still pending now is lost with the process: say so.
+        if (!result.ok) pipeline.reportLostAtExit();
+      });
     };
     process.on('beforeExit', onBeforeExit);
     removers.push(() => process.off('beforeExit', onBeforeExit));

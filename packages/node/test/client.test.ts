@@ -485,6 +485,7 @@ describe('createFootprint never throws into the application', () => {
     fp.log.info('nothing');
     fp.track({ event: 'x', userId: 'u' });
     assert.deepEqual(await fp.flush(), { ok: true, pending: 0 });
+    assert.equal(fp.stats().mode, 'disabled');
     assert.deepEqual(await fp.shutdown(), { ok: true, pending: 0 });
   });
 });

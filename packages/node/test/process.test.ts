@@ -12,16 +12,20 @@ import { eventsWhere, freePort, marker, removeDir, startCollector, tempDir, test
 
 const APP = fileURLToPath(new URL('./fixtures/crash-app.ts', import.meta.url));
 
-function runApp(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+function runApp(env: Record<string, string>): Promise<{ code: number | null; stderr: string; stdout: string }> {
   const proc = spawn(process.execPath, ['--import', 'tsx', APP], {
     env: { ...process.env, FOOTPRINT_WRITE_KEY: WRITE_KEY, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let stdout = '';
   proc.stderr?.on('data', (c: Buffer) => {
     stderr += c.toString();
   });
-  return new Promise((resolve) => proc.once('exit', (code) => resolve({ code, stderr })));
+  proc.stdout?.on('data', (c: Buffer) => {
+    stdout += c.toString();
+  });
+  return new Promise((resolve) => proc.once('exit', (code) => resolve({ code, stderr, stdout })));
 }
 
 describe('process hooks', () => {
@@ -76,6 +80,12 @@ describe('process hooks', () => {
     await next.shutdown();
     const events = await eventsWhere(collector.url, (x) => x.message === `fatal boom ${tag}` || x.properties?.tag === tag, 2);
     assert.deepEqual(events.map((x) => x.type).sort(), ['error', 'log']);
+  });
+
+  it('reports the events a script without an outbox loses when it ends while the collector is down', async () => {
+    const { code, stdout } = await runApp({ MODE: 'exit', TAG: marker(), FOOTPRINT_ENDPOINT: `http://127.0.0.1:${await freePort()}` });
+    assert.equal(code, 0);
+    assert.match(stdout, /^footprint-error shutdown_timeout 2$/m, stdout);
   });
 
   it('delivers what a script wrote when it simply ends, without a shutdown call', async () => {

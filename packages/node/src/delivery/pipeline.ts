@@ -32,7 +32,7 @@ export interface FlushResult {
 
 export interface PipelineStats {
   /** `outbox` once the disk outbox is open; `memory` without one (or when it could not open). */
-  mode: 'opening' | 'outbox' | 'memory';
+  mode: 'opening' | 'outbox' | 'memory' | 'disabled';
   outboxDir: string | undefined;
   /** Events in memory, not yet written to the outbox. */
   staged: number;
@@ -263,6 +263,18 @@ export class Pipeline {
     this.transport.close();
     this.drops.flushPending();
     return result;
+  }
+
+  /** The process is ending with events undelivered: with memory only they are lost, and reported (at once). */
+  reportLostAtExit(): void {
+    const pending = this.pendingCount();
+    if (pending === 0 || this.queue?.kind === 'outbox') return;
+    this.drops.report(
+      'shutdown_timeout',
+      `the process is ending with ${pending} events undelivered (the collector did not take them in time); without an outbox they are lost`,
+      pending,
+    );
+    this.drops.flushPending();
   }
 
   /** Crash path: writes staged events to the outbox synchronously (the process is exiting). */

@@ -10,6 +10,11 @@ describe('maskEmail', () => {
     assert.equal(maskEmail('@example.com'), '***@example.com');
   });
 
+  it('keeps only the masked address of a recipient written with a name', () => {
+    assert.equal(maskEmail('Jane Doe <jane@example.com>'), 'j***@example.com');
+    assert.equal(maskEmail('"Kim, Minsu" <kim.minsu@mail.example.kr> '), 'k***@mail.example.kr');
+  });
+
   it('returns text that is not an address as it is (a hash or an id)', () => {
     assert.equal(maskEmail('sha256:9f86d081'), 'sha256:9f86d081');
   });

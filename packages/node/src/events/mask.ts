@@ -13,6 +13,9 @@ const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
  * @example maskEmail('user@example.com') // 'u***@example.com'
  */
 export function maskEmail(value: string): string {
+  // `Jane Doe <jane@example.com>`: the name is personal data too; only the masked address is kept.
+  const angle = /<([^<>\s]+@[^<>\s]+)>\s*$/.exec(value);
+  if (angle?.[1]) return maskEmail(angle[1]);
   const at = value.lastIndexOf('@');
   if (at === -1) return value;
   const local = value.slice(0, at);
