@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import type { IdentifyEvent, PageEvent, TrackEvent } from '@footprint/schema';
+import type { AliasEvent, GroupEvent, IdentifyEvent, PageEvent, ScreenEvent, TrackEvent } from '@footprint/schema';
 import { stringify as safeStringify } from 'safe-stable-stringify';
 import { type CorrelationContext, currentContext, runWithContext, userOf } from './context.js';
 import { DropReporter } from './delivery/drops.js';
@@ -38,6 +38,9 @@ export interface EventOptions {
 export type TrackInput = EventOptions & Pick<TrackEvent, 'event' | 'properties'>;
 export type IdentifyInput = EventOptions & Pick<IdentifyEvent, 'traits' | 'properties'>;
 export type PageInput = EventOptions & Pick<PageEvent, 'name' | 'category' | 'properties'>;
+export type ScreenInput = EventOptions & Pick<ScreenEvent, 'name' | 'properties'>;
+export type GroupInput = EventOptions & Pick<GroupEvent, 'groupId' | 'traits' | 'properties'>;
+export type AliasInput = Omit<EventOptions, 'userId'> & Pick<AliasEvent, 'previousId' | 'userId' | 'properties'>;
 
 export interface FootprintStats extends PipelineStats {}
 
@@ -48,6 +51,12 @@ export interface Footprint {
   identify(input: IdentifyInput): void;
   /** A page view rendered by the server (Segment `page`). */
   page(input: PageInput): void;
+  /** A screen of a mobile or desktop app (Segment `screen`). */
+  screen(input: ScreenInput): void;
+  /** Puts a user in a group: a company, an account, a team (Segment `group`). */
+  group(input: GroupInput): void;
+  /** Says that `previousId` and `userId` are the same person (Segment `alias`). */
+  alias(input: AliasInput): void;
   /** Structured logs; inside a request each line carries its request id. */
   readonly log: Logger;
   /** Records an exception as an `error` event; `context` fields go into its properties. */
@@ -71,7 +80,8 @@ export interface Footprint {
   stats(): FootprintStats;
 }
 
-const SEGMENT_TYPES = new Set(['track', 'identify', 'page']);
+/** Types that need a userId or anonymousId (alias carries its own ids). */
+const SEGMENT_TYPES = new Set(['track', 'identify', 'page', 'screen', 'group']);
 
 /**
  * Internal: queues an event correlated with a given context instead of the current one. The
@@ -175,6 +185,9 @@ export function createFootprint(options: FootprintOptions): Footprint {
     track: (input) => emit({ ...input, type: 'track' }),
     identify: (input) => emit({ ...input, type: 'identify' }),
     page: (input) => emit({ ...input, type: 'page' }),
+    screen: (input) => emit({ ...input, type: 'screen' }),
+    group: (input) => emit({ ...input, type: 'group' }),
+    alias: (input) => emit({ ...input, type: 'alias' }),
     log: createLogger((ev) => emit(ev), o.logLevel, {}, unrecordable),
     captureException,
     db: dbHelper((ev) => emit(ev), unrecordable),

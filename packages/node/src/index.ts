@@ -3,14 +3,17 @@
  * `@footprint/node/express`, `/fastify`, `/next` and `/http`.
  */
 export {
+  type AliasInput,
   createFootprint,
   type EventOptions,
   type Footprint,
   type FootprintStats,
+  type GroupInput,
   type IdentifyInput,
   LIBRARY,
   type OutgoingEvent,
   type PageInput,
+  type ScreenInput,
   type TrackInput,
 } from './client.js';
 export { type CorrelationContext, currentContext } from './context.js';

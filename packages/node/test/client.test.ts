@@ -46,6 +46,21 @@ describe('createFootprint against a real collector', () => {
     assert.equal(of('track').library_name, '@footprint/node');
   });
 
+  it('sends screen, group and alias events as Segment defines them', async () => {
+    const m = marker();
+    fp.screen({ name: 'Settings', userId: 'u_7', properties: { marker: m } });
+    fp.group({ groupId: 'acme', userId: 'u_7', traits: { marker: m, plan: 'team' } });
+    fp.alias({ previousId: 'anon-7', userId: 'u_7', properties: { marker: m } });
+    fp.group({ groupId: 'nobody', traits: { marker: m } } as never);
+    assert.equal((await fp.flush()).ok, true);
+    const events = await eventsWhere(collector.url, byMarker(m), 3);
+    const of = (t: string) => events.find((e) => e.type === t);
+    assert.deepEqual([of('screen').event, of('screen').user_id], ['Settings', 'u_7']);
+    assert.deepEqual([of('group').group_id, of('group').traits.plan], ['acme', 'team']);
+    assert.deepEqual([of('alias').previous_id, of('alias').user_id], ['anon-7', 'u_7']);
+    assert.equal(events.length, 3, 'a group event with no user or visitor is not sent');
+  });
+
   it('writes log lines with level, message and fields, in both argument orders, and serializes Error fields', async () => {
     const m = marker();
     fp.log.info('web service started', { marker: m, port: 3000 });
