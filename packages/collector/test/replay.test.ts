@@ -158,5 +158,12 @@ describe('footprint replay', () => {
     });
     assert.equal(res.code, 1);
     assert.match(res.stderr, /FOOTPRINT_PORT must be a whole number from 0 to 65535/);
+    // The same value given as an option is named as the option.
+    const option = await runCli(['serve', '--port', 'eighty']);
+    assert.equal(option.code, 1);
+    assert.match(option.stderr, /^footprint: --port must be a whole number from 0 to 65535 \(got "eighty"\)/);
+    const unknown = await runCli(['srve']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /unknown command "srve": the commands are serve, replay, retention and erase/);
   });
 });

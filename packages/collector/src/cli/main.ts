@@ -76,14 +76,23 @@ program
   .addHelpText('after', SERVE_ENVIRONMENT)
   // `footprint <typo>` lands here, serve being the default: say so instead of starting.
   .argument('[command...]')
-  .action(async (extra: string[], opts: { port?: string; host?: string; dataDir?: string }) => {
+  .action(async (extra: string[], opts: { port?: string; host?: string; dataDir?: string }, cmd: Command) => {
     if (extra.length > 0) fail(`unknown command "${extra[0]}": the commands are serve, replay, retention and erase (see footprint --help)`);
-    const config = loadConfig({
-      ...process.env,
-      FOOTPRINT_PORT: opts.port ?? process.env.FOOTPRINT_PORT,
-      FOOTPRINT_HOST: opts.host ?? process.env.FOOTPRINT_HOST,
-      FOOTPRINT_DATA_DIR: opts.dataDir ?? process.env.FOOTPRINT_DATA_DIR,
-    });
+    let config: ReturnType<typeof loadConfig>;
+    try {
+      config = loadConfig({
+        ...process.env,
+        FOOTPRINT_PORT: opts.port ?? process.env.FOOTPRINT_PORT,
+        FOOTPRINT_HOST: opts.host ?? process.env.FOOTPRINT_HOST,
+        FOOTPRINT_DATA_DIR: opts.dataDir ?? process.env.FOOTPRINT_DATA_DIR,
+      });
+    } catch (err) {
+      // A value given as an option is named as the option the user typed.
+      if (err instanceof ConfigError && err.message.startsWith('FOOTPRINT_PORT') && cmd.getOptionValueSource('port') === 'cli') {
+        fail(err.message.replace(/^FOOTPRINT_PORT/, '--port'));
+      }
+      throw err;
+    }
     const log = createLogger(config.logLevel);
     // Listened for before the start, so that a signal during it (or right after the
     // "listening" line) stops the collector cleanly once it is up.
