@@ -81,6 +81,26 @@ describe('createFootprint against a real collector', () => {
     assert.equal(byMsg('invoice sent').properties.logger, 'billing');
   });
 
+  it('formats printf-style arguments as pino and console do, and leaves a lone % alone', async () => {
+    const m = marker();
+    const tagged = fp.log.child({ marker: m });
+    tagged.info('user %s paid %d EUR', 'u_6', 39);
+    tagged.warn('retry %d of %d', 2);
+    tagged.info('discount 50%');
+    tagged.info('count', 5);
+    fp.log.info({ marker: m, order: 7 }, 'order %s shipped', 'o-7');
+    await fp.flush();
+    const events = await eventsWhere(collector.url, byMarker(m), 5);
+    assert.deepEqual(events.map((e) => e.message).sort(), [
+      'count 5',
+      'discount 50%',
+      'order o-7 shipped',
+      'retry 2 of %d',
+      'user u_6 paid 39 EUR',
+    ]);
+    assert.equal(events.find((e) => e.message === 'order o-7 shipped').properties.order, 7);
+  });
+
   it('writes errors nested in log fields, their cause chain and the errors of an AggregateError', async () => {
     const m = marker();
     const root = Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' });

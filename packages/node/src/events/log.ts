@@ -4,15 +4,21 @@
  * and `logger`. Levels below the configured one are compiled to no-ops at construction, so a
  * disabled `debug` call costs a function call and nothing else.
  */
+import { format } from 'node:util';
 import type { LogLevel } from '../options.js';
 
 export const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
 
 type Fields = Record<string, unknown>;
 
+/**
+ * `log.info('message', { fields })`, pino's `log.info({ fields }, 'message')`, and printf-style
+ * arguments as pino and console take them: `log.info('user %s paid %d', 'u_6', 39)`.
+ */
 export interface LogFn {
   (message: string, fields?: Fields): void;
-  (fields: Fields | Error, message?: string): void;
+  (fields: Fields | Error, message?: string, ...args: unknown[]): void;
+  (message: string, ...args: unknown[]): void;
 }
 
 export interface Logger {
@@ -95,27 +101,36 @@ export function createLogger(
   const hasBindings = Object.keys(bindings).length > 0;
   const make = (level: LogLevel): LogFn => {
     if (LEVELS.indexOf(level) < min) return noop;
-    return ((a: unknown, b?: unknown): void => {
+    return ((a: unknown, b?: unknown, ...rest: unknown[]): void => {
       try {
-        write(level, a, b);
+        write(level, a, b, rest);
       } catch (err) {
         report(`log.${level}`, err);
       }
     }) as LogFn;
   };
-  const write = (level: LogLevel, a: unknown, b: unknown): void => {
+  const write = (level: LogLevel, a: unknown, b: unknown, rest: unknown[]): void => {
     let message: string;
     let fields: Fields | undefined;
     if (typeof a === 'string') {
-      message = a;
-      // console's order, log.error('failed', err): the error is the `err` field, as in pino.
-      fields = b instanceof Error ? { err: b } : b !== null && typeof b === 'object' ? (b as Fields) : undefined;
+      const isFields = b !== null && typeof b === 'object' && !(b instanceof Error) && !Array.isArray(b);
+      if (b instanceof Error && rest.length === 0) {
+        // console's order, log.error('failed', err): the error is the `err` field, as in pino.
+        message = a;
+        fields = { err: b };
+      } else if (isFields && rest.length === 0) {
+        message = a;
+        fields = b as Fields;
+      } else {
+        // printf-style arguments: log.info('user %s paid %d', 'u_6', 39).
+        message = b === undefined && rest.length === 0 ? a : format(a, b, ...rest);
+      }
     } else if (a instanceof Error) {
-      message = typeof b === 'string' ? b : a.message;
+      message = typeof b === 'string' ? format(b, ...rest) : a.message;
       fields = { err: a };
     } else if (a !== null && typeof a === 'object') {
       fields = a as Fields;
-      message = typeof b === 'string' ? b : '';
+      message = typeof b === 'string' ? format(b, ...rest) : '';
     } else {
       message = String(a);
     }
