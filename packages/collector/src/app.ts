@@ -203,13 +203,16 @@ async function start(
     now,
   });
   retention.start();
+  const storedIdOf = options.storedIdOf ?? masking.storedIdOf;
+  /** The project a read names, or every project with keys. */
+  const projectsOf = (project: string | undefined): string[] => (project !== undefined ? [project] : keys.file.projects.map((p) => p.id));
   const erasureContext: ErasureContext = {
     walDir: paths.wal,
     quarantineFile: paths.quarantine,
     auditFile: paths.audit,
     archiveDir,
     store: governance,
-    storedIdOf: options.storedIdOf ?? masking.storedIdOf,
+    storedIdOf,
     // Later appends go to a new segment; everything before it is loaded before any rewrite.
     async settle() {
       const seq = await wal.rotate();
@@ -247,15 +250,10 @@ async function start(
       listEvents: createReadHandler({
         keys: keys.ring,
         store,
-        storedForms: (project, id) => {
-          const storedIdOf = options.storedIdOf ?? masking.storedIdOf;
-          const projects = project !== undefined ? [project] : keys.file.projects.map((p) => p.id);
-          return [...new Set([id, ...projects.flatMap((p) => storedIdOf(p, id))])];
-        },
+        storedForms: (project, id) => [...new Set([id, ...projectsOf(project).flatMap((p) => storedIdOf(p, id))])],
         linkedIds: (project, userIds) =>
           loader.exclusive(async () => {
-            const projects = project !== undefined ? [project] : keys.file.projects.map((p) => p.id);
-            const all = await Promise.all(projects.map((p) => governance.linkedIds(p, userIds)));
+            const all = await Promise.all(projectsOf(project).map((p) => governance.linkedIds(p, userIds)));
             return [...new Set(all.flat())];
           }),
         onInternalError: (err) => log.error({ err }, 'a read of events failed'),

@@ -9,7 +9,7 @@ import { type AddressInfo, connect } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { listSegments } from '../src/wal/segments.js';
-import { basicAuth, eventually, listAll, spawnCollector, startInProcess, tempDataDir, trackEvent } from './support/collector.js';
+import { basicAuth, eventually, listAll, post, spawnCollector, startInProcess, tempDataDir, trackEvent } from './support/collector.js';
 import { idCounts } from './support/duckdb-file.js';
 
 const dirs: string[] = [];
@@ -125,12 +125,7 @@ describe('one collector per data folder', () => {
       return true;
     });
     // The first one is unharmed and still takes events.
-    const res = await fetch(`${first.url}/v1/track`, {
-      method: 'POST',
-      headers: { authorization: basicAuth(), 'content-type': 'application/json' },
-      body: JSON.stringify(trackEvent('still-mine')),
-    });
-    assert.equal(res.status, 200);
+    assert.equal((await post(`${first.url}/v1/track`, trackEvent('still-mine'))).status, 200);
     first.proc.kill('SIGKILL');
     await first.exited;
     // Its lock stays behind, naming a dead process: the next start takes the folder.
@@ -159,12 +154,7 @@ describe('a start that fails', () => {
     // The folder is free again, and the WAL and the database were closed (DuckDB would refuse a second open in this process).
     const next = await startInProcess({}, dataDir);
     try {
-      const res = await fetch(`${next.url}/v1/track`, {
-        method: 'POST',
-        headers: { authorization: basicAuth(), 'content-type': 'application/json' },
-        body: JSON.stringify(trackEvent('after-failed-start')),
-      });
-      assert.equal(res.status, 200);
+      assert.equal((await post(`${next.url}/v1/track`, trackEvent('after-failed-start'))).status, 200);
       // Loaded: the failed start's loader does not hold the database any more.
       await eventually(async () => ((await listAll(next.url)).length === 1 ? true : undefined));
     } finally {
@@ -178,12 +168,7 @@ describe('/healthz after a crash', () => {
     const dataDir = await tempDataDir();
     dirs.push(dataDir);
     const first = await spawnCollector(dataDir);
-    const res = await fetch(`${first.url}/v1/track`, {
-      method: 'POST',
-      headers: { authorization: basicAuth(), 'content-type': 'application/json' },
-      body: JSON.stringify(trackEvent('before-the-crash')),
-    });
-    assert.equal(res.status, 200);
+    assert.equal((await post(`${first.url}/v1/track`, trackEvent('before-the-crash'))).status, 200);
     first.proc.kill('SIGKILL');
     await first.exited;
     // Half a line after the acknowledged ones: what a crash in the middle of a write leaves.

@@ -8,6 +8,17 @@ const MINUTE = 60_000;
 const at = (minutes: number): string => new Date(T0 + minutes * MINUTE).toISOString();
 const b64 = (s: string): string => Buffer.from(s).toString('base64url');
 
+/** A collector with these events sent and loaded. */
+async function loaded(batch: Array<{ messageId: string }>): Promise<InProcess> {
+  const fp = await startInProcess();
+  assert.equal((await send(`${fp.url}/v1/batch`, { body: { batch } })).status, 200);
+  await waitForIds(
+    fp.url,
+    batch.map((e) => e.messageId),
+  );
+  return fp;
+}
+
 /** Eight events a minute apart, each with a distinct mix of the filterable fields. */
 const DATASET = [
   { messageId: 'e0', type: 'track', event: 'Signed Up', userId: 'u1', anonymousId: 'a1', sessionId: 's1', timestamp: at(0) },
@@ -424,12 +435,7 @@ describe('read API: filters on level, path, route, host and error group', () => 
     request('r-3', '/api/users/1', '/api/users/:id'),
   ];
   before(async () => {
-    fp = await startInProcess();
-    assert.equal((await send(`${fp.url}/v1/batch`, { body: { batch } })).status, 200);
-    await waitForIds(
-      fp.url,
-      batch.map((e) => e.messageId),
-    );
+    fp = await loaded(batch);
   });
   after(async () => {
     await fp.dispose();
@@ -467,12 +473,7 @@ describe('read API: one person across sign-in', () => {
     { messageId: 'p-other', type: 'page', name: 'Home', anonymousId: 'anon-other', timestamp: at(4) },
   ];
   before(async () => {
-    fp = await startInProcess();
-    assert.equal((await send(`${fp.url}/v1/batch`, { body: { batch } })).status, 200);
-    await waitForIds(
-      fp.url,
-      batch.map((e) => e.messageId),
-    );
+    fp = await loaded(batch);
   });
   after(async () => {
     await fp.dispose();

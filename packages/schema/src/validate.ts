@@ -16,8 +16,11 @@ const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|
  * for 2 March, and an event must not be moved to another day without a word.
  */
 export function isCalendarDay(text: string): boolean {
-  const [y, m, d] = [Number(text.slice(0, 4)), Number(text.slice(5, 7)), Number(text.slice(8, 10))];
-  return m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
+  const d = Number(text.slice(8, 10));
+  const m = Number(text.slice(5, 7));
+  if (!(m >= 1 && m <= 12 && d >= 1)) return false;
+  // Every month has 28 days: only the last days of a month need the calendar (most events pass here).
+  return d <= 28 || d <= new Date(Date.UTC(Number(text.slice(0, 4)), m, 0)).getUTCDate();
 }
 
 if (!FormatRegistry.Has('date-time')) {

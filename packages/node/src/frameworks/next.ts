@@ -56,13 +56,17 @@ export interface NextMiddlewareOptions extends NextOptions {
 type Handler<C> = (req: Request, ctx: C) => Response | Promise<Response>;
 export type Middleware = (req: Request, event: unknown) => Response | null | undefined | undefined | Promise<Response | null | undefined>;
 
-/** Next's own control flow (`redirect()`, `notFound()`) throws errors whose digest starts with NEXT_; they are not failures. */
-function controlFlowStatus(err: unknown): number | undefined {
+/**
+ * Next's own control flow (`redirect()`, `notFound()`) throws errors whose digest starts with
+ * NEXT_; they are not failures. A server action's redirect Next answers with 303 (so the
+ * browser does not post again).
+ */
+function controlFlowStatus(err: unknown, req: Request): number | undefined {
   const digest = (err as { digest?: unknown } | null)?.digest;
   if (typeof digest !== 'string' || !digest.startsWith('NEXT_')) return undefined;
   const parts = digest.split(';');
   // NEXT_REDIRECT;<type>;<url>;<status>; — the url may hold ';' itself: the status is the last field.
-  if (parts[0] === 'NEXT_REDIRECT') return Number(parts.at(-2)) || 307;
+  if (parts[0] === 'NEXT_REDIRECT') return req.headers.has('next-action') ? 303 : Number(parts.at(-2)) || 307;
   if (parts[0] === 'NEXT_HTTP_ERROR_FALLBACK') return Number(parts[1]) || 404;
   if (parts[0] === 'NEXT_NOT_FOUND') return 404;
   return 200;
@@ -188,13 +192,10 @@ function endFacts(facts: RequestFacts, bytes: number, aborted: boolean | Error):
   return { ...facts, status: 500, errorMessage: aborted.message, responseBytes: bytes };
 }
 
-function factsOf(req: Request, status: number, route: string | undefined, trustProxy = true): RequestFacts {
+/** The response's facts; the client's address and user agent are the request's, read once by begin(). */
+function factsOf(req: Request, status: number, route: string | undefined): RequestFacts {
   const h = req.headers;
   const facts: RequestFacts = { status, requestBytes: contentLength(h.get('content-length')) };
-  const ip = trustProxy ? clientIpOf(h.get('x-real-ip') ?? undefined, h.get('x-forwarded-for') ?? undefined, true) : undefined;
-  if (ip) facts.ip = ip;
-  const ua = h.get('user-agent');
-  if (ua) facts.userAgent = ua;
   const ref = h.get('referer');
   if (ref) facts.referrer = ref;
   if (route) facts.route = route;
@@ -243,15 +244,14 @@ export function withFootprint<C = unknown>(
       if (answer) {
         response = answer;
       } else {
-        // A server action's redirect is answered 303 by Next (so the browser does not post again).
-        const status = controlFlowStatus(err) === 307 && req.headers.has('next-action') ? 303 : controlFlowStatus(err);
+        const status = controlFlowStatus(err, req);
         if (status === undefined) recorder.fail(state, err, await routeOf());
-        recorder.end(state, factsOf(req, status ?? 500, await routeOf(), options.trustProxy));
+        recorder.end(state, factsOf(req, status ?? 500, await routeOf()));
         settle();
         throw err;
       }
     }
-    const facts = factsOf(req, response.status, await routeOf(), options.trustProxy);
+    const facts = factsOf(req, response.status, await routeOf());
     return sendCounted(req, response, header, state.ctx, (bytes, aborted) => {
       recorder.end(state, endFacts(facts, bytes, aborted));
       settle();
@@ -295,17 +295,17 @@ export function footprintMiddleware(fp: Footprint, middleware?: Middleware, opti
         (await runWithContext(state.ctx, () => middleware?.(req, event))) ?? new Response(null, { headers: { 'x-middleware-next': '1' } });
     } catch (err) {
       recorder.fail(state, err, options.route);
-      recorder.end(state, factsOf(req, 500, options.route, options.trustProxy));
+      recorder.end(state, factsOf(req, 500, options.route));
       throw err;
     }
     const passThrough = response.headers.has('x-middleware-next') || response.headers.has('x-middleware-rewrite');
     if (passThrough) {
       response = withRequestId(response, header, state.ctx.requestId);
       forwardRequestHeader(response, req, header, state.ctx.requestId);
-      if (options.recordPassThrough) recorder.end(state, factsOf(req, response.status, options.route, options.trustProxy));
+      if (options.recordPassThrough) recorder.end(state, factsOf(req, response.status, options.route));
       return response;
     }
-    const facts = factsOf(req, response.status, options.route, options.trustProxy);
+    const facts = factsOf(req, response.status, options.route);
     return sendCounted(req, response, header, state.ctx, (bytes, aborted) => recorder.end(state, endFacts(facts, bytes, aborted)));
   };
 }
