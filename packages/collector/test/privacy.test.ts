@@ -21,6 +21,11 @@ const RAW = {
   ipv6: '2001:db8:85a3:8d3:1319:8a2e:370:7348',
   /** An IPv4 client as a server listening on :: sees it. */
   ipv4mapped: '::ffff:198.51.100.23',
+  /** Written with a port in an error message (`host:port`). */
+  dbHost: '198.18.7.33',
+  /** A list of addresses (an X-Forwarded-For value) given as the ip. */
+  forwarded1: '192.0.2.201',
+  forwarded2: '10.20.30.40',
   bearer: 'Bearer sk_live_abcdef0123456789',
 } as const;
 /** Kept raw on purpose: proves the byte search can find what is there. */
@@ -41,7 +46,7 @@ function everyPlaceEvents(): unknown[] {
         apiKey: RAW.token,
         comment: `call me on ${RAW.phone} or mail ${RAW.email2}`,
       },
-      context: { ip: RAW.ipv4, page: { url, referrer: `https://mail.example/?to=${RAW.email}` }, cookie: `sid=${RAW.token}` },
+      context: { ip: `${RAW.ipv4}:51234`, page: { url, referrer: `https://mail.example/?to=${RAW.email}` }, cookie: `sid=${RAW.token}` },
     },
     {
       type: 'identify',
@@ -54,7 +59,7 @@ function everyPlaceEvents(): unknown[] {
       messageId: 'pii-log',
       properties: {
         level: 'info',
-        message: `login ok for ${RAW.email} from ${RAW.ipv4} (proxy saw ${RAW.ipv4mapped}) with ${RAW.jwt}`,
+        message: `login ok for ${RAW.email} from ${RAW.ipv4} (proxy saw ${RAW.ipv4mapped}) with ${RAW.jwt}; db ${RAW.dbHost}:5432: timeout`,
         authorization: RAW.bearer,
       },
     },
@@ -66,6 +71,7 @@ function everyPlaceEvents(): unknown[] {
         error_type: 'PaymentError',
         stack: `PaymentError: card ${RAW.card} declined\n    at charge (/app/pay.js:12:3)\n    headers: ${RAW.bearer}`,
       },
+      context: { ip: `${RAW.forwarded1}, ${RAW.forwarded2}` },
     },
     {
       type: 'request',
@@ -76,7 +82,7 @@ function everyPlaceEvents(): unknown[] {
         status: 200,
         duration_ms: 12,
         query: `token=${RAW.token}&phone=${RAW.phone}`,
-        ip: RAW.ipv6,
+        ip: `[${RAW.ipv6}]:443`,
         headers: { Authorization: RAW.bearer, 'X-Api-Key': RAW.token },
       },
     },
@@ -123,6 +129,8 @@ describe('masking before disk', () => {
     assert.equal(byId.get('pii-identify').user_id, track.user_id, 'the hashed user id still joins');
     assert.equal(byId.get('pii-request').ip, '2001:db8:85a3::');
     assert.match(byId.get('pii-error').error_fingerprint, /^[0-9a-f]{16}$/);
+    assert.equal(byId.get('pii-error').ip, '192.0.2.0, 10.20.30.0');
+    assert.match(byId.get('pii-log').message, /; db 198\.18\.7\.0:5432: timeout$/);
     fp.proc.kill('SIGTERM');
     assert.equal((await fp.exited).code, 0);
 

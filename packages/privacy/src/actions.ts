@@ -4,7 +4,7 @@
  * still join and count as one.
  */
 import { createHmac } from 'node:crypto';
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIP, isIPv4, isIPv6 } from 'node:net';
 import type { Action } from './settings.js';
 
 export const REDACTED = '[redacted]';
@@ -28,18 +28,71 @@ export function last4(value: string): string {
   return out;
 }
 
-/** IPv4 to its /24 (`203.0.113.0`), IPv6 to its /48 (`2001:db8:85a3::`). */
+/** The eight 16-bit groups of an IPv6 address (zone id dropped, a trailing IPv4 as two groups). */
+function ipv6Groups(ip: string): number[] {
+  const bare = ip.replace(/%.*$/, '');
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(bare);
+  let text = bare;
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${bare.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const parse = (part: string): number[] => (part === '' ? [] : part.split(':').map((g) => Number.parseInt(g, 16)));
+  const gap = text.indexOf('::');
+  if (gap === -1) return parse(text);
+  const head = parse(text.slice(0, gap));
+  const tail = parse(text.slice(gap + 2));
+  return [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
+}
+
+/**
+ * IPv4 to its /24 (`203.0.113.0`), IPv6 to its /48 in one spelling (`2001:db8:85a3::`;
+ * `2001:0DB8::1` and `2001:db8::5` both give `2001:db8::`); an IPv4-mapped IPv6 address
+ * as its IPv4. Text that is not an address is returned as it is.
+ */
 export function truncateIp(ip: string): string {
   if (isIPv4(ip)) return ip.replace(/\.\d{1,3}$/, '.0');
   if (isIPv6(ip)) {
     const v4mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
     if (v4mapped?.[1]) return truncateIp(v4mapped[1]);
-    const [head = ''] = ip.split('::');
-    const groups = ip.includes('::') ? head.split(':').filter(Boolean) : ip.split(':');
-    while (groups.length < 3) groups.push('0');
-    return `${groups.slice(0, 3).join(':').toLowerCase()}::`;
+    const groups = ipv6Groups(ip).slice(0, 3);
+    while (groups.length > 0 && groups.at(-1) === 0) groups.pop();
+    return `${groups.map((g) => g.toString(16)).join(':')}::`;
   }
   return ip;
+}
+
+const V4_WITH_PORT = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::\d{1,5})?$/;
+const V6_BRACKETED = /^\[([^\]]{2,60})\](?::\d{1,5})?$/;
+
+/** One address as software writes it: bare, with a port (`203.0.113.7:443`, `[2001:db8::1]:80`), or with zero-padded octets. */
+function truncateOneAddress(text: string): string | undefined {
+  if (isIP(text)) return truncateIp(text);
+  const v6 = V6_BRACKETED.exec(text)?.[1];
+  if (v6 !== undefined && isIPv6(v6)) return truncateIp(v6);
+  const v4 = V4_WITH_PORT.exec(text);
+  if (v4) {
+    const octets = v4.slice(1, 4).map(Number);
+    if (octets.every((o) => o <= 255) && Number(v4[4]) <= 255) return `${octets.join('.')}.0`;
+  }
+  return undefined;
+}
+
+/**
+ * What an `ip` field may hold, truncated: one address or a comma-separated list of them
+ * (an `X-Forwarded-For` value), each with or without a port; `undefined` when any part is
+ * not an address.
+ */
+export function truncateAddresses(text: string): string | undefined {
+  const parts = text.split(',');
+  if (parts.length > 16) return undefined;
+  const out: string[] = [];
+  for (const part of parts) {
+    const truncated = truncateOneAddress(part.trim());
+    if (truncated === undefined) return undefined;
+    out.push(truncated);
+  }
+  return out.join(', ');
 }
 
 /** A keyed hash (HMAC-SHA256) of a value: `h:` and 20 hex digits. */

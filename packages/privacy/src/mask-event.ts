@@ -46,9 +46,9 @@ export function maskEvent<E extends object>(masker: Masker, event: E): E {
     }
   }
   const ctx = e.context as Dict | undefined;
-  if (ctx && typeof ctx.ip === 'string') ctx.ip = masker.ip(ctx.ip);
+  if (ctx && typeof ctx.ip === 'string') ctx.ip = masker.ip(ctx.ip, type);
   const props = e.properties as Dict | undefined;
-  if (type === 'request' && props && typeof props.ip === 'string') props.ip = masker.ip(props.ip);
+  if (type === 'request' && props && typeof props.ip === 'string') props.ip = masker.ip(props.ip, type);
   for (const key of Object.keys(e)) {
     if (
       SKIP.has(key) ||

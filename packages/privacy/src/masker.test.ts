@@ -49,7 +49,42 @@ describe('built-in detectors in text', () => {
     // How a server listening on :: sees an IPv4 client, alone and inside text.
     assert.equal(text('::ffff:203.0.113.77'), '203.0.113.0');
     assert.equal(text('client ::ffff:203.0.113.77 and 203.0.113.78'), 'client 203.0.113.0 and 203.0.113.0');
-    assert.equal(text('nat64 64:ff9b::198.51.100.9'), 'nat64 64:ff9b:0::');
+    assert.equal(text('nat64 64:ff9b::198.51.100.9'), 'nat64 64:ff9b::');
+  });
+
+  it('truncates addresses followed by a port or a colon, as error messages write them', () => {
+    assert.equal(text('connect ECONNREFUSED 203.0.113.77:5432'), 'connect ECONNREFUSED 203.0.113.0:5432');
+    assert.equal(text('upstream 10.1.2.3:443 failed'), 'upstream 10.1.2.0:443 failed');
+    assert.equal(text('cannot reach 10.0.0.17: timeout'), 'cannot reach 10.0.0.0: timeout');
+    assert.equal(text('ip:10.1.2.3'), 'ip:10.1.2.0');
+    assert.equal(text('[2001:db8:85a3:8d3::1]:8080'), '[2001:db8:85a3::]:8080');
+    assert.equal(text('v1.2.3.4 and 1.2.3.4.5'), 'v1.2.3.4 and 1.2.3.4.5', 'versions are not addresses');
+  });
+
+  it('writes a truncated IPv6 address one way however it was written', () => {
+    for (const ip of ['2001:db8::5', '2001:0DB8::1', '2001:db8:0:1::9', '2001:db8:0000::']) assert.equal(truncateIp(ip), '2001:db8::');
+    assert.equal(truncateIp('2001:0:5:6::1'), '2001:0:5::');
+    assert.equal(truncateIp('::1'), '::');
+    assert.equal(truncateIp('fe80::1%eth0'), 'fe80::');
+    assert.equal(truncateIp('64:ff9b::198.51.100.9'), '64:ff9b::');
+  });
+});
+
+describe('the ip field', () => {
+  it('truncates addresses with ports, brackets, zero padding and lists, and masks anything else as text', () => {
+    const cases: Array<[string, string]> = [
+      ['203.0.113.77', '203.0.113.0'],
+      ['203.0.113.77:5678', '203.0.113.0'],
+      ['[2001:db8:85a3::1]:80', '2001:db8:85a3::'],
+      ['203.0.113.77, 10.0.0.1', '203.0.113.0, 10.0.0.0'],
+      ['01.02.03.004', '1.2.3.0'],
+      ['fe80::1%eth0', 'fe80::'],
+      ['::ffff:198.51.100.7', '198.51.100.0'],
+      ['client 203.0.113.77 via proxy', 'client 203.0.113.0 via proxy'],
+      ['kim@example.com', 'k***@example.com'],
+      ['unknown', 'unknown'],
+    ];
+    for (const [raw, stored] of cases) assert.equal(m.ip(raw), stored, raw);
   });
 
   it('leaves ids, UUIDs, versions, dates and times alone', () => {

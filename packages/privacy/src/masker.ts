@@ -8,7 +8,7 @@
  * URLs' query strings included, is scanned wherever it sits: nested objects and arrays,
  * log and error messages, stack traces.
  */
-import { applyAction, createHasher, type Hasher, REDACTED, truncateIp } from './actions.js';
+import { applyAction, createHasher, type Hasher, REDACTED, truncateAddresses } from './actions.js';
 import { DETECTORS, type Detector, mightHoldPersonalData } from './detectors.js';
 import { isSecretKey } from './secret-keys.js';
 import type { Action, DetectorName, PrivacyRule, PrivacySettings } from './settings.js';
@@ -51,8 +51,11 @@ export interface Masker {
   text(value: string, type: string, path: string): string | undefined;
   /** The stored form of an identifier (user id, anonymous id): emails and phone numbers hashed. */
   identity(value: string): string;
-  /** An address truncated to /24 (IPv4) or /48 (IPv6), unless `ip` is allow-listed. */
-  ip(value: string): string;
+  /**
+   * An `ip` field: each address truncated to /24 (IPv4) or /48 (IPv6), ports dropped, unless
+   * `ip` is allow-listed; a value that is not an address is masked as text of `type`.
+   */
+  ip(value: string, type?: string): string;
   /** The project's keyed hash. */
   hash: Hasher;
 }
@@ -243,6 +246,10 @@ export function compileMasker(options: MaskerOptions): Masker {
           ? hash(value.replace(/\D/g, ''))
           : value;
     },
-    ip: (value) => (ipAllowed || options.settings?.defaults === false ? value : truncateIp(value)),
+    ip(value, type = 'track') {
+      if (ipAllowed || options.settings?.defaults === false) return value;
+      // Not an address (or a list of them): scanned as text, so nothing in it is kept raw.
+      return truncateAddresses(value) ?? maskText(value, rulesOf(type));
+    },
   };
 }

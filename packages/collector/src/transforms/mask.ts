@@ -50,7 +50,7 @@ export function createRowMasker({ masker, cookielessVisitorId }: RowMaskerOption
     if (row.anonymous_id !== null) row.anonymous_id = masker.identity(row.anonymous_id);
     if (row.group_id !== null) row.group_id = masker.identity(row.group_id);
     if (row.previous_id !== null) row.previous_id = masker.identity(row.previous_id);
-    if (row.ip !== null) row.ip = masker.ip(row.ip);
+    if (row.ip !== null) row.ip = masker.ip(row.ip, row.type);
     for (const column of TREE_COLUMNS) {
       const v = row[column];
       if (v !== null) row[column] = (masker.tree(v, row.type, column) as Record<string, unknown> | undefined) ?? null;
