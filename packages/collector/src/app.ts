@@ -176,6 +176,9 @@ async function start(
     rotationFailing = false;
     log.info({ segment: opened }, 'the WAL rotates again');
   });
+  // A streak of failed writes is said once at its start and once at its end.
+  wal.on('write-failed', (err) => log.error({ err }, 'writing to the WAL failed: events are refused (503) until a write succeeds'));
+  wal.on('write-recovered', () => log.info('the WAL takes writes again'));
   wal.on('durable', (pos) => {
     lag.record(pos);
     loader.notify();
@@ -288,10 +291,13 @@ async function start(
           .then(() => reader.bytesAfter(loaded ?? { seq: 0, offset: 0 }))
           .catch(() => null);
         const lagSeconds = lag.seconds(loaded);
+        const failing = wal.failing;
         return {
-          ok: true,
-          status: status.state === 'retrying' ? 'degraded' : 'ok',
+          // While the WAL refuses writes, the collector takes no events.
+          ok: failing === undefined,
+          status: failing ? 'failing' : status.state === 'retrying' ? 'degraded' : 'ok',
           wal: {
+            ...(failing ? { failing_since: new Date(failing.since).toISOString(), last_error: failing.error } : {}),
             segment: wal.currentSeq(),
             durable_offset: wal.durable().offset,
             queued_bytes: wal.queuedBytes(),

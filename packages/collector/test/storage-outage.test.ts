@@ -3,13 +3,16 @@
  * lock, as when someone opens it in a DuckDB client), the collector keeps acknowledging
  * events into the WAL; once the file is free the loader loads the backlog exactly once. The
  * same when DuckDB cannot write its own log (a full disk, here a log that is /dev/full).
+ * When the WAL itself cannot be written, events are refused (never acknowledged unsaved)
+ * and /healthz says so until a write succeeds.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { access, rm, symlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { listSegments } from '../src/wal/segments.js';
 import { adminAuth, eventually, listAll, post, spawnCollector, startInProcess, tempDataDir, trackEvent } from './support/collector.js';
 
 const HOLDER = fileURLToPath(new URL('./support/hold-duckdb.mjs', import.meta.url));
@@ -111,6 +114,50 @@ describe('database outage', () => {
         await fp.dispose();
       }
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('WAL outage', () => {
+  it('refuses events with 503 while the WAL cannot be written, says so in /healthz and the log, and recovers by itself', async () => {
+    const dir = await tempDataDir('fp-wal-full-');
+    // Small segments, so the second batch rotates into a segment that is /dev/full.
+    const fp = await spawnCollector(dir, { FOOTPRINT_WAL_SEGMENT_BYTES: '4096' });
+    try {
+      const first = Array.from({ length: 30 }, (_, i) => trackEvent(`wal-full-a-${i}`));
+      assert.equal((await post(`${fp.url}/v1/batch`, { batch: first })).status, 200);
+      const [segment] = await listSegments(join(dir, 'wal'));
+      const { path, seq } = segment as { path: string; seq: number };
+      await symlink('/dev/full', join(dirname(path), `${String(seq + 1).padStart(6, '0')}.jsonl`));
+
+      const refused = await post(`${fp.url}/v1/batch`, { batch: [trackEvent('wal-full-refused')] });
+      assert.equal(refused.status, 503);
+      assert.equal(refused.body.error.code, 'wal_unavailable');
+      const down = await fetch(`${fp.url}/healthz`);
+      const report = (await down.json()) as any;
+      assert.equal(down.status, 503, 'a load balancer sees the collector cannot take events');
+      assert.equal(report.ok, false);
+      assert.equal(report.status, 'failing');
+      assert.match(report.wal.last_error, /no space left on device/i);
+      await eventually(async () => (/writing to the WAL failed/.test(fp.output()) ? true : undefined), 5_000, 'the failure logged');
+
+      const later = Array.from({ length: 3 }, (_, i) => trackEvent(`wal-full-b-${i}`));
+      assert.equal((await post(`${fp.url}/v1/batch`, { batch: later })).status, 200, 'the next write goes to a fresh segment');
+      const up = await fetch(`${fp.url}/healthz`);
+      const recovered = (await up.json()) as any;
+      assert.equal(up.status, 200);
+      assert.equal(recovered.status, 'ok');
+      assert.equal(recovered.wal.last_error, undefined);
+      assert.match(fp.output(), /the WAL takes writes again/);
+      await backlogLoaded(
+        fp.url,
+        [...first, ...later].map((e) => e.messageId as string),
+        'the acknowledged events, and only those',
+      );
+    } finally {
+      fp.proc.kill('SIGTERM');
+      await fp.exited;
       await rm(dir, { recursive: true, force: true });
     }
   });

@@ -44,6 +44,10 @@ export interface WalWriterEvents {
   rotated: [{ closed: number; opened: number }];
   /** A rotation due by size, age or day could not open the next segment; writing went on into the current one. */
   'rotation-failed': [unknown];
+  /** A group could not be written or fsync'd (its appends were rejected), after the last one was. */
+  'write-failed': [Error];
+  /** A group was written again after 'write-failed'. */
+  'write-recovered': [];
 }
 
 export class WalSegmentWriter extends EventEmitter<WalWriterEvents> {
@@ -63,6 +67,8 @@ export class WalSegmentWriter extends EventEmitter<WalWriterEvents> {
   private readonly now: () => number;
   /** Counters for /healthz. */
   readonly stats = { appends: 0, fsyncs: 0, bytes: 0, failures: 0, repairedBytes: 0 };
+  /** The last group failed and none was written since: appends are being refused. */
+  failing: { since: number; error: string } | undefined;
 
   private constructor(private readonly opts: WalWriterOptions) {
     super();
@@ -165,10 +171,18 @@ export class WalSegmentWriter extends EventEmitter<WalWriterEvents> {
         this.stats.appends += group.length;
         for (const p of group) p.resolve();
         this.emit('durable', this.durable());
+        if (this.failing) {
+          this.failing = undefined;
+          this.emit('write-recovered');
+        }
       } catch (err) {
         this.stats.failures++;
         const error = err instanceof Error ? err : new Error(String(err));
         for (const p of group) p.reject(error);
+        if (!this.failing) {
+          this.failing = { since: this.now(), error: error.message };
+          this.emit('write-failed', error);
+        }
       }
     }
     this.flushing = false;
