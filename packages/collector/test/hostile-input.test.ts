@@ -252,13 +252,29 @@ describe('hostile input', () => {
       assertError(await send(`${fp.url}/v1/track`, { body }), 413, 'payload_too_large', 'body');
     });
 
-    it('stores 1e400 and -1e400 in free-form properties as null rather than failing', async () => {
-      const res = await send(`${fp.url}/v1/track`, {
-        body: '{"event":"big numbers","anonymousId":"a","messageId":"num-inf","properties":{"big":1e400,"small":-1e400,"tiny":1e-400,"ok":1.5}}',
+    it('refuses numbers that cannot be stored as sent (1e400, integers past 2^53) anywhere, naming the field', async () => {
+      const event = (props: string): string => `{"event":"big numbers","anonymousId":"a","properties":${props}}`;
+      for (const [props, path] of [
+        ['{"big":1e400}', 'properties.big'],
+        ['{"ok":1,"small":-1e400}', 'properties.small'],
+        ['{"order":{"id":9007199254740993}}', 'properties.order.id'],
+        ['{"ids":[1,-9007199254740992]}', 'properties.ids[1]'],
+      ] as const) {
+        const res = await send(`${fp.url}/v1/track`, { body: event(props) });
+        assertError(res, 400, 'invalid_field', path);
+        assert.match(res.body.error.message, /finite|stored exactly/);
+      }
+      // In a batch only that event is refused; the largest exact integers and tiny numbers are kept.
+      const res = await send(`${fp.url}/v1/batch`, {
+        body: `{"batch":[{"type":"track","event":"x","anonymousId":"a","properties":{"n":1e400}},{"type":"track","event":"big numbers","anonymousId":"a","messageId":"num-edge","properties":{"max":9007199254740991,"min":-9007199254740991,"tiny":1e-400,"ok":1.5}}]}`,
       });
       assert.equal(res.status, 200, res.text);
-      const row = await waitForId(fp.url, 'num-inf');
-      assert.deepEqual(row.properties, { big: null, small: null, tiny: 0, ok: 1.5 });
+      assert.deepEqual(
+        res.body.rejected.map((r: { index: number; path: string }) => [r.index, r.path]),
+        [[0, 'batch[0].properties.n']],
+      );
+      const row = await waitForId(fp.url, 'num-edge');
+      assert.deepEqual(row.properties, { max: 9007199254740991, min: -9007199254740991, tiny: 0, ok: 1.5 });
       expected += 1;
     });
 

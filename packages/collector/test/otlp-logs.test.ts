@@ -132,24 +132,31 @@ describe('POST /v1/logs (OTLP/HTTP JSON)', () => {
 
   it('turns every kind of AnyValue into JSON, keeps a structured body, and renames attributes that clash with level or message', async () => {
     const res = await send(
-      request([
-        {
-          body: {
-            kvlistValue: {
-              values: [attr('event', str('checkout')), attr('items', { arrayValue: { values: [{ intValue: 1 }, { doubleValue: 2.5 }] } })],
+      JSON.stringify(
+        request([
+          {
+            body: {
+              kvlistValue: {
+                values: [
+                  attr('event', str('checkout')),
+                  attr('items', { arrayValue: { values: [{ intValue: 1 }, { doubleValue: 2.5 }] } }),
+                ],
+              },
             },
+            attributes: [
+              attr('case', str('kinds')),
+              attr('big', { intValue: '9223372036854775807' }),
+              attr('nan', { doubleValue: 'NaN' }),
+              attr('overflow', { doubleValue: '__1e400__' }),
+              attr('ok', { boolValue: true }),
+              attr('raw', { bytesValue: 'AAEC' }),
+              attr('empty', {}),
+              attr('message', str('an attribute named message')),
+            ],
           },
-          attributes: [
-            attr('case', str('kinds')),
-            attr('big', { intValue: '9223372036854775807' }),
-            attr('nan', { doubleValue: 'NaN' }),
-            attr('ok', { boolValue: true }),
-            attr('raw', { bytesValue: 'AAEC' }),
-            attr('empty', {}),
-            attr('message', str('an attribute named message')),
-          ],
-        },
-      ]),
+        ]),
+        // A JSON number past a double's range, as a number (JSON.stringify cannot write one).
+      ).replace('"__1e400__"', '-1e400'),
     );
     assert.deepEqual(res.body, {});
     const [e] = await logsWith('case', 'kinds');
@@ -157,6 +164,7 @@ describe('POST /v1/logs (OTLP/HTTP JSON)', () => {
     assert.equal(e.message, '{"event":"checkout","items":[1,2.5]}');
     assert.equal(e.properties.big, '9223372036854775807');
     assert.equal(e.properties.nan, 'NaN');
+    assert.equal(e.properties.overflow, '-Infinity', 'as proto3 JSON writes it, not null');
     assert.equal(e.properties.ok, true);
     assert.equal(e.properties.raw, 'AAEC');
     assert.equal(e.properties.empty, null);

@@ -282,6 +282,15 @@ describe('validateEvent', () => {
     assertIssue({ ...VALID.track, context: { deep: { er: '\ude00\ud83d' } } }, 'invalid_unicode', 'context.deep.er');
   });
 
+  it('refuses numbers that JSON.parse could not keep as sent, wherever they are', () => {
+    assertIssue({ ...VALID.track, properties: { n: Number.POSITIVE_INFINITY } }, 'invalid_field', 'properties.n');
+    assertIssue({ ...VALID.track, context: { app: { build: Number.NaN } } }, 'invalid_field', 'context.app.build');
+    assertIssue({ ...VALID.track, properties: { list: [1, 2 ** 53] } }, 'invalid_field', 'properties.list[1]');
+    assertIssue({ ...VALID.identify, traits: { id: -(2 ** 60) } }, 'invalid_field', 'traits.id');
+    const edge = validateEvent({ ...VALID.track, properties: { max: 2 ** 53 - 1, min: -(2 ** 53 - 1), f: 123456.789, z: 5e-324 } });
+    assert.equal(edge.ok, true, edge.ok ? '' : edge.issue.message);
+  });
+
   it('accepts well-formed surrogate pairs, NUL characters and every plane of Unicode', () => {
     const r = validateEvent({ ...VALID.track, event: '😀 \u0000 中文 \u{10ffff}', properties: { 'ключ\u0000': 'значение' } });
     assert.equal(r.ok, true, r.ok ? '' : r.issue.message);

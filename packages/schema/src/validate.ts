@@ -152,7 +152,8 @@ export function describeValueError(error: ValueError, whole = 'event'): Validati
 
 /**
  * Walks every value of the event without recursion (a hostile payload cannot overflow the
- * stack), bounding depth and checking that every key and string is well-formed Unicode.
+ * stack), bounding depth and checking that every key and string is well-formed Unicode and
+ * every number can be stored as it was sent.
  */
 export function checkStructure(value: unknown): ValidationIssue | undefined {
   const stack: Array<[unknown, number, string]> = [[value, 0, '']];
@@ -164,6 +165,19 @@ export function checkStructure(value: unknown): ValidationIssue | undefined {
           code: 'invalid_unicode',
           path,
           message: `${path || 'event'} contains a lone UTF-16 surrogate; send well-formed Unicode text`,
+        };
+      }
+    } else if (typeof v === 'number') {
+      // JSON.parse turns 1e400 into Infinity (stored as null) and rounds integers past 2^53:
+      // refused, so that no number is stored other than it was sent.
+      if (!Number.isFinite(v)) {
+        return { code: 'invalid_field', path, message: `${path || 'event'} must be a finite number (this one is too large)` };
+      }
+      if (Number.isInteger(v) && !Number.isSafeInteger(v)) {
+        return {
+          code: 'invalid_field',
+          path,
+          message: `${path || 'event'} must be between -9007199254740991 and 9007199254740991 to be stored exactly; send larger numbers, such as long ids, as text`,
         };
       }
     } else if (typeof v === 'object' && v !== null) {

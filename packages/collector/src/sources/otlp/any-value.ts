@@ -35,9 +35,12 @@ function int64(v: unknown, path: string): number | string {
   throw new OtlpValueError(`${path}.intValue must be a 64-bit integer (a number or a decimal string)`, path);
 }
 
-/** A double as JSON; proto3 JSON writes NaN and the infinities as strings, which JSON numbers cannot hold. */
+/**
+ * A double as JSON; proto3 JSON writes NaN and the infinities as strings, which JSON numbers
+ * cannot hold. A number too large for a double (`1e400`, parsed as Infinity) is kept that way too.
+ */
 function double(v: unknown, path: string): number | string {
-  if (typeof v === 'number') return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
   if (v === 'NaN' || v === 'Infinity' || v === '-Infinity') return v;
   if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
   throw new OtlpValueError(`${path}.doubleValue must be a number`, path);
