@@ -99,6 +99,8 @@ export interface CollectorOptions {
   now?: () => number;
   /** The browser SDK script served at /fp.js; default: @footprint/browser's dist/fp.js. */
   browserScriptFile?: string;
+  /** Called as soon as keys.json holds keys made on this start, before anything can fail later in the start. */
+  onKeysGenerated?: (generated: LoadedKeys['generated']) => void;
 }
 
 export interface RunningCollector {
@@ -147,6 +149,7 @@ async function start(
   claim: FolderClaim,
 ): Promise<RunningCollector> {
   const keys = await loadKeys(config.dataDir, { writeKey: config.writeKey, adminToken: config.adminToken });
+  if (keys.generated.writeKey || keys.generated.adminToken) options.onKeysGenerated?.(keys.generated);
   const settings = await loadSettings(config.configFile);
   const masking = projectMaskers(keys, settings, config.dataDir);
 

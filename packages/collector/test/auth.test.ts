@@ -320,6 +320,8 @@ describe('projects with their own write keys', () => {
       ],
       [{ adminToken: SHOP_KEY, projects: [{ id: 'shop', writeKeys: [SHOP_KEY] }] }, /holds the admin token/],
       ['not an object', /keys\.json: the file must be an object/],
+      // The tests' FOOTPRINT_WRITE_KEY, already another project's key: its events would land in "default".
+      [{ projects: [{ id: 'shop', writeKeys: [WRITE_KEY] }] }, /FOOTPRINT_WRITE_KEY is a write key of project "shop"/],
     ];
     for (const [content, rule] of cases) {
       const dir = await tempDataDir();

@@ -3,13 +3,14 @@
  * already in flight, fsyncs, loads what is durable and exits 0.
  */
 import assert from 'node:assert/strict';
-import { appendFile, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { appendFile, readFile, rm } from 'node:fs/promises';
 import { createServer, request } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { listSegments } from '../src/wal/segments.js';
-import { basicAuth, eventually, listAll, post, spawnCollector, startInProcess, tempDataDir, trackEvent } from './support/collector.js';
+import { basicAuth, CLI, eventually, listAll, post, spawnCollector, startInProcess, tempDataDir, trackEvent } from './support/collector.js';
 import { idCounts } from './support/duckdb-file.js';
 
 const dirs: string[] = [];
@@ -159,6 +160,29 @@ describe('a start that fails', () => {
       await eventually(async () => ((await listAll(next.url)).length === 1 ? true : undefined));
     } finally {
       await next.dispose();
+    }
+  });
+});
+
+describe('keys made by a first start that then fails', () => {
+  it('are printed all the same, since the next start will not print them again', { timeout: 60_000 }, async () => {
+    const dataDir = await tempDataDir();
+    dirs.push(dataDir);
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = String((busy.address() as AddressInfo).port);
+    const env: NodeJS.ProcessEnv = { ...process.env, FOOTPRINT_DATA_DIR: dataDir, FOOTPRINT_HOST: '127.0.0.1', FOOTPRINT_PORT: port };
+    delete env.FOOTPRINT_WRITE_KEY;
+    delete env.FOOTPRINT_ADMIN_TOKEN;
+    try {
+      const run = spawnSync(process.execPath, [CLI, 'serve'], { env, encoding: 'utf8', timeout: 30_000 });
+      assert.equal(run.status, 1, run.stdout + run.stderr);
+      assert.match(run.stderr, /EADDRINUSE/);
+      const file = JSON.parse(await readFile(join(dataDir, 'keys.json'), 'utf8'));
+      assert.match(run.stdout, new RegExp(`write key for project "default": ${file.projects[0].writeKeys[0]}\n`));
+      assert.match(run.stdout, new RegExp(`admin token: ${file.adminToken}\n`));
+    } finally {
+      busy.close();
     }
   });
 });

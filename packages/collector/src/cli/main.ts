@@ -119,13 +119,13 @@ program
     };
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGINT', () => shutdown('SIGINT'));
-    app = await startCollector(config, log);
-    const { generated } = app.keys;
-    if (generated.writeKey || generated.adminToken) {
-      // Printed once, on the start that made them; they are kept in <data>/keys.json.
-      if (generated.writeKey) process.stdout.write(`footprint: write key for project "default": ${generated.writeKey}\n`);
-      if (generated.adminToken) process.stdout.write(`footprint: admin token: ${generated.adminToken}\n`);
-    }
+    app = await startCollector(config, log, {
+      // Printed once, by the start that made them (even if it then fails); they are kept in <data>/keys.json.
+      onKeysGenerated(generated) {
+        if (generated.writeKey) process.stdout.write(`footprint: write key for project "default": ${generated.writeKey}\n`);
+        if (generated.adminToken) process.stdout.write(`footprint: admin token: ${generated.adminToken}\n`);
+      },
+    });
     log.info({ url: app.url, dataDir: config.dataDir }, 'footprint collector listening');
     process.stdout.write(`footprint: listening on ${app.url} (data in ${config.dataDir})\n`);
     if (pending) stop(pending);

@@ -138,21 +138,30 @@ export async function loadKeys(dataDir: string, env: { writeKey?: string; adminT
     file.adminToken = generated.adminToken;
     changed = true;
   }
-  if (changed) {
-    await writeFile(`${path}.tmp`, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
-    await rename(`${path}.tmp`, path);
-  }
   const byKey = new Map<string, string>();
   for (const p of file.projects) {
     // FOOTPRINT_WRITE_KEY replaces the default project's keys (so a leaked one can be revoked), as the admin token does.
     if (env.writeKey && p.id === DEFAULT_PROJECT) continue;
     for (const k of p.writeKeys) byKey.set(k, p.id);
   }
-  if (env.writeKey) byKey.set(env.writeKey, DEFAULT_PROJECT);
+  if (env.writeKey) {
+    const owner = byKey.get(env.writeKey);
+    if (owner !== undefined) {
+      throw new Error(
+        `FOOTPRINT_WRITE_KEY is a write key of project "${owner}" in ${path}; its events would be filed under "${DEFAULT_PROJECT}": choose another key`,
+      );
+    }
+    byKey.set(env.writeKey, DEFAULT_PROJECT);
+  }
   const admin = env.adminToken ?? file.adminToken;
   const clash = byKey.get(admin);
   if (clash !== undefined)
     throw new Error(`the admin token is also a write key of project "${clash}"; a write key is public, so they must differ`);
+  // Written only once the keys are known to work together: a refused start leaves the file as it was.
+  if (changed) {
+    await writeFile(`${path}.tmp`, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+    await rename(`${path}.tmp`, path);
+  }
   return {
     file,
     generated,
