@@ -430,6 +430,7 @@ describe('read API: filters on level, path, route, host and error group', () => 
     { messageId: 'x-1', type: 'error', properties: { message: 'card 4 declined', error_type: 'PaymentError', level: 'critical' } },
     { messageId: 'x-2', type: 'error', properties: { message: 'card 5 declined', error_type: 'PaymentError' } },
     { messageId: 'x-3', type: 'error', properties: { message: 'disk full', error_type: 'IOError' } },
+    { messageId: 'x-4', type: 'error', properties: { message: 'retrying', error_type: 'Timeout', level: 'warning' } },
     request('r-1', '/api/orders/1', '/api/orders/:id'),
     request('r-2', '/api/orders/2', '/api/orders/:id'),
     request('r-3', '/api/users/1', '/api/users/:id'),
@@ -444,7 +445,8 @@ describe('read API: filters on level, path, route, host and error group', () => 
     ((await readEvents(fp.url, query)).body.events as Json[]).map((e) => String(e.id)).sort();
 
   it('filters by level, one or several', async () => {
-    assert.deepEqual(await ids('level=warn'), ['l-warn']);
+    assert.deepEqual(await ids('level=warn'), ['l-warn', 'x-4']);
+    assert.deepEqual(await ids('level=warning'), ['l-warn', 'x-4'], 'an error event’s word for warn finds the same');
     assert.deepEqual(await ids('level=error,critical'), ['l-error', 'x-1', 'x-2', 'x-3']);
     assert.deepEqual(await ids('level=error&level=warn&type=log'), ['l-error', 'l-warn']);
     assertError(await readEvents(fp.url, 'level=loud'), 400, 'invalid_query', 'level');

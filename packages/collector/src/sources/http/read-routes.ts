@@ -56,14 +56,17 @@ function isoParam(q: URLSearchParams, name: string): string | undefined {
   return new Date(parseIsoUtc(v)).toISOString();
 }
 
-/** Levels of log and error events (`level=error,fatal` or repeated), as the event model names them. */
+/**
+ * Levels of log and error events (`level=error,fatal` or repeated), as the event model names
+ * them; `warning` (an error event's word) is stored as `warn`, so it finds those.
+ */
 const LEVELS: ReadonlySet<string> = new Set(['trace', 'debug', 'info', 'warn', 'warning', 'error', 'critical', 'fatal']);
 
 function levelsOf(q: URLSearchParams): string[] | undefined {
   const levels = q.getAll('level').flatMap((l) => l.split(','));
   if (levels.length === 0) return undefined;
   for (const l of levels) if (!LEVELS.has(l)) throw errors.invalidQuery('level', `must be one of: ${[...LEVELS].join(', ')}`);
-  return levels;
+  return [...new Set(levels.map((l) => (l === 'warning' ? 'warn' : l)))];
 }
 
 export function parseEventFilter(q: URLSearchParams): EventFilter {
