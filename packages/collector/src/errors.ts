@@ -49,11 +49,22 @@ export class FootprintError extends Error {
 }
 
 export const errors = {
-  missingWriteKey: () =>
+  /**
+   * @param inBody whether this endpoint also reads `writeKey` from the body
+   * @param scheme an Authorization scheme that was sent but is not one the collector reads
+   */
+  missingWriteKey: (inBody = true, scheme?: string) =>
     new FootprintError(
       'missing_write_key',
       401,
-      'no write key: send it as the HTTP Basic username, as "Authorization: Bearer <key>", as ?key= or as "writeKey" in the body',
+      `no write key${
+        scheme === undefined
+          ? ''
+          : scheme === ''
+            ? ' (the Authorization header has no scheme before the key)'
+            : ` (the Authorization scheme "${scheme.slice(0, 40)}" is not read here)`
+      }: send it as the HTTP Basic username, as "Authorization: Bearer <key>"${inBody ? ', as ?key= or as "writeKey" in the body' : ' or as ?key='}`,
+      scheme === undefined ? '' : 'Authorization',
     ),
   invalidWriteKey: () => new FootprintError('invalid_write_key', 401, 'the write key is not known to this collector'),
   missingAdminToken: () =>
@@ -70,13 +81,8 @@ export const errors = {
   headersTooLarge: () =>
     new FootprintError('headers_too_large', 431, 'the request headers are too large; send at most 16 KB of headers', 'headers'),
   requestTimeout: () => new FootprintError('request_timeout', 408, 'the request was not received in time; retry'),
-  unsupportedMediaType: (type: string) =>
-    new FootprintError(
-      'unsupported_media_type',
-      415,
-      `Content-Type ${type} is not accepted; send application/json or text/plain`,
-      'Content-Type',
-    ),
+  unsupportedMediaType: (type: string, accepted = 'application/json or text/plain') =>
+    new FootprintError('unsupported_media_type', 415, `Content-Type ${type} is not accepted; send ${accepted}`, 'Content-Type'),
   unsupportedEncoding: (enc: string) =>
     new FootprintError('unsupported_encoding', 415, `Content-Encoding ${enc} is not accepted; send gzip or identity`, 'Content-Encoding'),
   invalidGzip: (cause: unknown) =>

@@ -112,12 +112,19 @@ describe('write-key authentication on ingestion', () => {
     assertError(b, 401, 'missing_write_key');
   });
 
-  it('treats an unsupported Authorization scheme as no credential', async () => {
+  it('treats an unsupported Authorization scheme as no credential, and says which scheme was not read', async () => {
     const res = await send(`${fp.url}/v1/track`, {
       headers: { ...json, authorization: `Token ${WRITE_KEY}` },
       body: trackEvent('auth-scheme'),
     });
-    assertError(res, 401, 'missing_write_key');
+    assertError(res, 401, 'missing_write_key', 'Authorization');
+    assert.match(res.body.error.message, /the Authorization scheme "Token" is not read here/);
+    // A bare key: named as such, and not echoed back.
+    const bare = await send(`${fp.url}/v1/track`, { headers: { ...json, authorization: WRITE_KEY }, body: trackEvent('auth-scheme') });
+    assertError(bare, 401, 'missing_write_key', 'Authorization');
+    assert.match(bare.body.error.message, /has no scheme before the key/);
+    assert.equal(bare.text.includes(WRITE_KEY), false);
+    await assertNotStored(fp.url, 'auth-scheme');
   });
 
   it('answers a wrong key with 401 invalid_write_key however it is sent, storing nothing', async () => {

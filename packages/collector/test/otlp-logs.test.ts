@@ -221,7 +221,12 @@ describe('POST /v1/logs (OTLP/HTTP JSON)', () => {
       body: JSON.stringify(body),
     });
     assert.equal(none.status, 401);
-    assert.match(((await none.json()) as { message: string }).message, /missing_write_key/);
+    const noneMessage = ((await none.json()) as { message: string }).message;
+    assert.match(noneMessage, /missing_write_key/);
+    assert.doesNotMatch(noneMessage, /in the body/, 'this endpoint does not read a key from the body');
+    const plain = await send('{}', { authorization: basicAuth(), 'content-type': 'text/plain' });
+    assert.equal(plain.status, 415);
+    assert.match(plain.body.message, /send application\/json \(OTLP\/HTTP JSON\)/);
     const wrong = await send(body, { authorization: 'Bearer not_a_key_123' });
     assert.equal(wrong.status, 401);
     assert.equal(wrong.body.code, 16);

@@ -27,3 +27,17 @@ export function credentialOf(req: IncomingMessage, query: URLSearchParams | unde
   const key = query?.get('key');
   return key ? { scheme: 'query', value: key } : undefined;
 }
+
+/**
+ * The scheme of an Authorization header that is neither Basic nor Bearer, for the error that
+ * says so: `''` when the header has no scheme (a bare key, not echoed back).
+ */
+export function unreadScheme(req: IncomingMessage): string | undefined {
+  const auth = req.headers.authorization;
+  if (!auth) return undefined;
+  const space = auth.indexOf(' ');
+  if (space === -1) return '';
+  const scheme = auth.slice(0, space);
+  const lower = scheme.toLowerCase();
+  return lower === 'basic' || lower === 'bearer' ? undefined : scheme;
+}

@@ -17,7 +17,7 @@ import { type IngestResult, ingestEvents } from '../../transforms/ingest.js';
 import type { RowMasker } from '../../transforms/mask.js';
 import type { RequestMeta } from '../../transforms/to-row.js';
 import type { WalSegmentWriter } from '../../wal/writer.js';
-import { credentialOf } from './auth.js';
+import { credentialOf, unreadScheme } from './auth.js';
 import { type BodyLimit, readJsonBody } from './body.js';
 import { sendEmpty, sendError, sendJson } from './respond.js';
 
@@ -41,7 +41,7 @@ const isDict = (v: unknown): v is Dict => typeof v === 'object' && v !== null &&
 function projectOf(keys: KeyRing, req: IncomingMessage, query: URLSearchParams | undefined, body: unknown): string {
   const cred = credentialOf(req, query);
   const key = cred?.value ?? (isDict(body) && typeof body.writeKey === 'string' ? body.writeKey : undefined);
-  if (!key) throw errors.missingWriteKey();
+  if (!key) throw errors.missingWriteKey(true, unreadScheme(req));
   const project = keys.projectOf(key);
   if (!project) throw errors.invalidWriteKey();
   return project;

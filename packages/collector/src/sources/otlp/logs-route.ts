@@ -13,7 +13,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors, FootprintError } from '../../errors.js';
-import { credentialOf } from '../http/auth.js';
+import { credentialOf, unreadScheme } from '../http/auth.js';
 import { type BodyLimit, readJsonBody } from '../http/body.js';
 import { type IngestDeps, ingestForProject } from '../http/ingest-routes.js';
 import { logsToEvents } from './logs-to-events.js';
@@ -59,9 +59,9 @@ export function createOtlpLogsHandler(deps: IngestDeps) {
           'Content-Type',
         );
       }
-      if (type !== 'application/json' && type !== '') throw errors.unsupportedMediaType(type);
+      if (type !== 'application/json' && type !== '') throw errors.unsupportedMediaType(type, 'application/json (OTLP/HTTP JSON)');
       const cred = credentialOf(req, query);
-      if (!cred) throw errors.missingWriteKey();
+      if (!cred) throw errors.missingWriteKey(false, unreadScheme(req));
       const project = deps.keys.projectOf(cred.value);
       if (!project) throw errors.invalidWriteKey();
       // An empty request carries no telemetry: success (spec, "Full Success").
