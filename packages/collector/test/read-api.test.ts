@@ -119,6 +119,9 @@ describe('read API filters', () => {
     assert.deepEqual(await ids('from=2026-03-01'), ALL_NEWEST_FIRST);
     assert.deepEqual(await ids('to=2026-03-01'), []);
     assert.deepEqual(await ids(`from=${encodeURIComponent('2026-03-01T01:05:00+01:00')}`), ['e7', 'e6', 'e5']);
+    // The same with the + left unencoded (a URL's + is a space), and in lower case.
+    assert.deepEqual(await ids('from=2026-03-01T01:05:00+01:00'), ['e7', 'e6', 'e5']);
+    assert.deepEqual(await ids('from=2026-03-01t00:05:00z'), ['e7', 'e6', 'e5']);
     assert.deepEqual(await ids('from=2026-03-01T00:06:59.999Z'), ['e7']);
   });
 

@@ -46,10 +46,14 @@ export function requireAdmin(keys: KeyRing, req: IncomingMessage): void {
   throw errors.invalidAdminToken();
 }
 
+/** A date-time whose `+hh:mm` offset lost its `+` to URL decoding (an unencoded `+` is a space). */
+const PLUS_AS_SPACE = /^(\d{4}-\d{2}-\d{2}[Tt ][\d:.]+) (\d{2}:?\d{2})$/;
+
 function isoParam(q: URLSearchParams, name: string): string | undefined {
-  const v = q.get(name);
-  if (v === null) return undefined;
-  if (!/^\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d{2}:?\d{2})?$/.test(v) || Number.isNaN(parseIsoUtc(v)) || !isCalendarDay(v)) {
+  const raw = q.get(name);
+  if (raw === null) return undefined;
+  const v = raw.replace(PLUS_AS_SPACE, '$1+$2');
+  if (!/^\d{4}-\d{2}-\d{2}([Tt ][\d:.]+)?([Zz]|[+-]\d{2}:?\d{2})?$/.test(v) || Number.isNaN(parseIsoUtc(v)) || !isCalendarDay(v)) {
     throw errors.invalidQuery(name, 'must be an ISO-8601 date or date-time, e.g. 2026-02-04T11:17:16Z');
   }
   // A date or date-time without a zone means UTC, as event timestamps do.
