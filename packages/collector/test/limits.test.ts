@@ -135,6 +135,22 @@ describe('wire limits', () => {
     assert.equal(await countOf('lim-announced'), 0);
   });
 
+  it('answers a body that stops coming with 408 request_timeout after 30 seconds, storing nothing', { timeout: 90_000 }, async () => {
+    const body = JSON.stringify(trackEvent('lim-stalled'));
+    const res = await rawHttp(
+      fp.port,
+      `POST /v1/track HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${basicAuth()}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`,
+      { timeoutMs: 60_000 },
+    );
+    assert.equal(res.status, 408, res.raw);
+    const parsed = JSON.parse(res.body);
+    assert.equal(parsed.error.code, 'request_timeout');
+    assert.equal(res.headers.connection, 'close');
+    assert.equal(await countOf('lim-stalled'), 0);
+    await assertHealthy(fp.url);
+  });
+
   it('rejects an announced Content-Length over 32 KB on a single-event endpoint with 413 naming maxEventBytes', async () => {
     const res = await rawHttp(
       fp.port,
