@@ -450,6 +450,22 @@ describe('erasure requests', () => {
     assertError(await erasure({ user_id: 'a', project: 'no-such-project' }), 400, 'invalid_body', 'project');
   });
 
+  it('refuses ids no event can hold (a lone surrogate, a whole number past 2^53) and says what an empty body should be, auditing none', async () => {
+    const audit = join(dir, 'audit.jsonl');
+    const before = await readFile(audit, 'utf8').catch(() => '');
+    const lone = await erasure('{"user_id":"kim\\ud800"}');
+    assertError(lone, 400, 'invalid_body', 'user_id');
+    assert.match(lone.body.error.message, /lone UTF-16 surrogate/);
+    assertError(await erasure('{"anonymous_id":"a","project":"\\udfff"}'), 400, 'invalid_body', 'project');
+    const big = await erasure('{"user_id":9007199254740993}');
+    assertError(big, 400, 'invalid_body', 'user_id');
+    assert.match(big.body.error.message, /as text/);
+    const empty = await erasure('');
+    assertError(empty, 400, 'invalid_body', 'body');
+    assert.match(empty.body.error.message, /\{"user_id":"\.\.\."\}/);
+    assert.equal(await readFile(audit, 'utf8').catch(() => ''), before, 'a refused erasure is not an erasure');
+  });
+
   it('needs the admin token and POST', async () => {
     assertError(await erasure({ user_id: 'a' }, { 'content-type': 'application/json' }), 401, 'missing_admin_token');
     assertError(

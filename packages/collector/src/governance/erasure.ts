@@ -74,17 +74,23 @@ export class ErasureInputError extends Error {
  * a finite number, which is stored as text like any numeric id.
  */
 export function checkErasureId(value: unknown, field: string): string {
-  const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
-  if (typeof text !== 'string' || text.length === 0 || text.length > LIMITS.maxIdLength) {
-    throw new ErasureInputError(field, `${field} must be a non-empty string of at most ${LIMITS.maxIdLength} characters`);
+  if (typeof value === 'number' && !Number.isSafeInteger(value) && Number.isInteger(value)) {
+    throw new ErasureInputError(field, `${field} is a whole number past 2^53, which no event can hold; send the id as text`);
   }
-  return text;
+  const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
+  return checkProjectId(text, field);
 }
 
-/** Checks a project id given to an erasure. */
+/** Checks a project id given to an erasure (and, through checkErasureId, the id to erase). */
 export function checkProjectId(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > LIMITS.maxIdLength) {
     throw new ErasureInputError(field, `${field} must be a non-empty string of at most ${LIMITS.maxIdLength} characters`);
+  }
+  if (!value.isWellFormed()) {
+    throw new ErasureInputError(
+      field,
+      `${field} contains a lone UTF-16 surrogate, which no stored event can hold; send well-formed Unicode text`,
+    );
   }
   return value;
 }

@@ -21,6 +21,8 @@ export interface BodyLimit {
   bytes: number;
   /** Name of the limit, quoted in the 413 message (e.g. maxBatchBytes). */
   name: string;
+  /** What the endpoint takes, for the error on an empty body; default "a JSON event or batch". */
+  expects?: string;
 }
 
 export interface JsonBody {
@@ -78,7 +80,7 @@ export async function readJsonBody(req: IncomingMessage, limit: BodyLimit): Prom
   if (encoding !== 'identity' && encoding !== 'gzip' && encoding !== 'x-gzip') throw errors.unsupportedEncoding(encoding);
   let buf = await readRaw(req, limit);
   if (encoding !== 'identity') buf = await inflate(buf, limit);
-  if (buf.length === 0) throw errors.invalidBody('the body is empty; send a JSON event or batch', 'body');
+  if (buf.length === 0) throw errors.invalidBody(`the body is empty; send ${limit.expects ?? 'a JSON event or batch'}`, 'body');
   if (!isUtf8(buf)) throw errors.invalidUtf8();
   const hasBom = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf;
   const text = buf.toString('utf8', hasBom ? 3 : 0);

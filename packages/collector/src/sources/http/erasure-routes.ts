@@ -14,7 +14,11 @@ import { type BodyLimit, readJsonBody } from './body.js';
 import { requireAdmin } from './read-routes.js';
 import { sendError, sendJson } from './respond.js';
 
-const BODY_LIMIT: BodyLimit = { bytes: 4096, name: 'maxErasureBodyBytes' };
+const BODY_LIMIT: BodyLimit = {
+  bytes: 4096,
+  name: 'maxErasureBodyBytes',
+  expects: 'a JSON object: {"user_id":"..."} or {"anonymous_id":"..."}',
+};
 const FIELDS = new Set(['user_id', 'anonymous_id', 'project']);
 
 export interface ErasureTarget {

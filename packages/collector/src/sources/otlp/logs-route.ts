@@ -21,7 +21,7 @@ import { sendOtlpError, sendOtlpJson } from './status.js';
 
 /** Largest request body, received and inflated (the spec recommends 20 MiB). */
 export const OTLP_MAX_BODY_BYTES = 20 * 1024 * 1024;
-const LIMIT: BodyLimit = { bytes: OTLP_MAX_BODY_BYTES, name: 'otlpMaxBodyBytes' };
+const LIMIT: BodyLimit = { bytes: OTLP_MAX_BODY_BYTES, name: 'otlpMaxBodyBytes', expects: 'an OTLP/JSON ExportLogsServiceRequest' };
 /**
  * Most log records in one request. OpenTelemetry's batch processor exports 512 at a time; a
  * 20 MiB body of empty records would otherwise be over a hundred thousand events to parse,
