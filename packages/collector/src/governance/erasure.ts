@@ -86,7 +86,8 @@ export function checkProjectId(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > LIMITS.maxIdLength) {
     throw new ErasureInputError(field, `${field} must be a non-empty string of at most ${LIMITS.maxIdLength} characters`);
   }
-  if (!value.isWellFormed()) {
+  // In a u-mode expression a surrogate pair is one code point: \p{Cs} finds only lone halves.
+  if (/\p{Cs}/u.test(value)) {
     throw new ErasureInputError(
       field,
       `${field} contains a lone UTF-16 surrogate, which no stored event can hold; send well-formed Unicode text`,
