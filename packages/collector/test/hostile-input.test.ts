@@ -462,7 +462,7 @@ describe('hostile input', () => {
       for (const path of [
         '/v1/unknown',
         '/v2/batch',
-        '/v1/batch/',
+        '/v1/batch/x',
         '/',
         '/v1',
         '/v1/',
@@ -476,6 +476,18 @@ describe('hostile input', () => {
         assertError(res, 404, 'not_found');
         assert.ok(res.body.error.message.includes(path), res.text);
       }
+    });
+
+    it('takes a trailing slash and doubled slashes (a host configured with a trailing "/")', async () => {
+      for (const [path, id] of [
+        ['/v1/track/', 'slash-trailing'],
+        ['//v1/track', 'slash-double'],
+      ]) {
+        const res = await send(`${fp.url}${path}`, { body: trackEvent(id as string) });
+        assert.equal(res.status, 200, `${path}: ${res.text}`);
+        await waitForId(fp.url, id as string);
+      }
+      expected += 2;
     });
 
     it('does not normalise dot segments into a real endpoint', async () => {

@@ -81,7 +81,7 @@ describe('graceful stop', () => {
     assert.equal(counts.get('life-keepalive'), 1);
   });
 
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     it(`finishes in-flight requests, loads everything and exits 0 on ${signal}`, async () => {
       const dataDir = await tempDataDir('fp-life-');
       dirs.push(dataDir);

@@ -119,6 +119,8 @@ program
     };
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGINT', () => shutdown('SIGINT'));
+    // A closed terminal (or a supervisor's hang-up): the same clean stop, instead of Node's default exit.
+    process.on('SIGHUP', () => shutdown('SIGHUP'));
     app = await startCollector(config, log, {
       // Printed once, by the start that made them (even if it then fails); they are kept in <data>/keys.json.
       onKeysGenerated(generated) {

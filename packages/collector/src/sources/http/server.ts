@@ -69,7 +69,9 @@ export function createHttpServer(routes: HttpRoutes, log: Logger): HttpServer {
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    const path = q === -1 ? url : url.slice(0, q);
+    const raw = q === -1 ? url : url.slice(0, q);
+    // A client configured with a host ending in "/" asks for //v1/batch; some add a trailing "/".
+    const path = raw.length > 1 && (raw.includes('//') || raw.endsWith('/')) ? raw.replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1') : raw;
     const query = q === -1 ? undefined : new URLSearchParams(url.slice(q + 1));
     const method = req.method ?? 'GET';
 
@@ -101,10 +103,10 @@ export function createHttpServer(routes: HttpRoutes, log: Logger): HttpServer {
       if (draining) return sendError(res, errors.shuttingDown());
       return routes.otlpLogs(req, res, query);
     }
-    if (!path.startsWith('/v1/')) return sendError(res, errors.notFound(path));
+    if (!path.startsWith('/v1/')) return sendError(res, errors.notFound(raw));
     const name = path.slice(4);
     const target = INGEST_PATHS.get(name);
-    if (!target) return sendError(res, errors.notFound(path));
+    if (!target) return sendError(res, errors.notFound(raw));
     const kind = target.kind;
     if (method !== 'POST') return notAllowed(res, method, 'POST');
     if (draining) return sendError(res, errors.shuttingDown());
