@@ -133,6 +133,27 @@ describe('node:http adapter edges', () => {
     assert.equal(stored.find((e) => e.type === 'log').browser, 'Firefox');
   });
 
+  it('keeps the events of a request with a 3,000-character user agent or a forged X-Forwarded-For: the collector takes them', async () => {
+    const url = await serve(
+      (_req, res) => {
+        fp.log.info('inside a request with odd headers');
+        res.end('ok');
+      },
+      { trustProxy: true },
+    );
+    const longUa = `Mozilla/5.0 ${'x'.repeat(3000)}`;
+    const ids = { ua: marker(), ip: marker() };
+    await (await fetch(`${url}/odd`, { headers: { 'x-request-id': ids.ua, 'user-agent': longUa } })).text();
+    await (await fetch(`${url}/odd`, { headers: { 'x-request-id': ids.ip, 'x-forwarded-for': 'a'.repeat(100) } })).text();
+    await fp.flush();
+    const stored = await eventsWhere(collector.url, (e) => e.request_id === ids.ua || e.request_id === ids.ip, 4);
+    const logOf = (id: string) => stored.find((e) => e.request_id === id && e.type === 'log');
+    assert.ok(logOf(ids.ua), 'the log line of the request with the long user agent is stored');
+    assert.equal(logOf(ids.ua).user_agent.length, 2048, 'cut to the bound of context.userAgent');
+    assert.ok(logOf(ids.ip), 'the log line of the request with the forged address is stored');
+    assert.equal(onWire(ids.ip, 'log').context?.ip, undefined, 'text that is not an address is not sent as one');
+  });
+
   it('leaves a response that was already complete whole when the handler throws after it', async () => {
     const big = Buffer.alloc(4 * 1024 * 1024, 'x');
     const url = await serve(async (_req, res) => {

@@ -11,7 +11,7 @@ import { type CorrelationContext, runWithContext } from '../context.js';
 import { isoTime } from '../events/clock.js';
 import { errorProperties } from '../events/exception.js';
 import { maskQuery, SECRET_QUERY_KEYS } from '../events/mask.js';
-import { type HeaderGetter, plainIp, requestIdsOf, splitUrl, visitorIdsOf } from './request-info.js';
+import { type HeaderGetter, plainIp, requestIdsOf, splitUrl, userAgentOf, visitorIdsOf } from './request-info.js';
 
 export interface RequestLoggingOptions<Req> {
   /** Finds the signed-in user of a request (e.g. `(req) => req.user?.id`). Called when an event is written. */
@@ -116,7 +116,7 @@ export class RequestRecorder<Req> {
       userId: undefined,
       resolveUser: resolve ? () => resolve(req) : undefined,
       ip: plainIp(ip),
-      userAgent: get('user-agent') || undefined,
+      userAgent: userAgentOf(get('user-agent')),
     };
     visitorIdsOf(get, ctx);
     const upper = method.toUpperCase();

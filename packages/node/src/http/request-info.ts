@@ -4,7 +4,9 @@
  * the browser SDK (headers `X-Footprint-Anonymous-Id` / `X-Footprint-Session-Id`, or
  * cookies `fp_aid` / `fp_sid`), the client address, and path and query.
  */
+
 import { randomBytes, randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
 
 /** Reads one request header (lower-case name); undefined when absent. */
 export type HeaderGetter = (name: string) => string | undefined;
@@ -116,10 +118,25 @@ export function clientIpOf(socketAddress: string | undefined, forwardedFor: stri
   return plainIp(socketAddress);
 }
 
-/** An address as an event wants it: an IPv4 client as a dual-stack server sees it (`::ffff:203.0.113.7`) is an IPv4 address. */
+/**
+ * An address as an event wants it: an IPv4 client as a dual-stack server sees it
+ * (`::ffff:203.0.113.7`) is an IPv4 address. Anything that is not an address (a forged
+ * X-Forwarded-For) is left out: `context.ip` holds at most 64 characters, and a longer value
+ * would make the collector refuse every event of the request.
+ */
 export function plainIp(ip: string | undefined): string | undefined {
   if (!ip) return undefined;
-  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+  const plain = ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+  return isIP(plain) === 0 ? undefined : plain;
+}
+
+/** The collector's bound on `context.userAgent` (schema: common.ts Context). */
+export const MAX_USER_AGENT = 2048;
+
+/** A User-Agent header as events can carry it: cut to the collector's bound, never left to reject the event. */
+export function userAgentOf(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  return header.length <= MAX_USER_AGENT ? header : header.slice(0, MAX_USER_AGENT);
 }
 
 /** Splits a request target into path and raw query. */
