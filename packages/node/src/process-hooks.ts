@@ -9,6 +9,8 @@
  * - `flushOnExit`: when the event loop empties (`beforeExit`), pending events get one
  *   bounded attempt at delivery, so short scripts and cron processes send what they wrote.
  *   Without an outbox, events still undelivered then are reported as `shutdown_timeout`.
+ *   On `process.exit()` (which skips `beforeExit`) staged events are written to the outbox
+ *   synchronously; without an outbox, the undelivered ones are reported.
  */
 import type { Footprint } from './client.js';
 import type { Pipeline } from './delivery/pipeline.js';
@@ -104,8 +106,19 @@ export function installProcessHooks(client: Footprint, pipeline: Pipeline, o: Re
         if (!result.ok) pipeline.reportLostAtExit();
       });
     };
+    // process.exit() skips beforeExit: what is staged goes to the outbox synchronously, and
+    // without an outbox what cannot be sent any more is reported rather than lost in silence.
+    const onExit = (): void => {
+      if (pipeline.stats().pending === 0) return;
+      pipeline.persistSync();
+      pipeline.reportLostAtExit();
+    };
     process.on('beforeExit', onBeforeExit);
-    removers.push(() => process.off('beforeExit', onBeforeExit));
+    process.on('exit', onExit);
+    removers.push(() => {
+      process.off('beforeExit', onBeforeExit);
+      process.off('exit', onExit);
+    });
   }
 
   return () => {

@@ -88,6 +88,23 @@ describe('process hooks', () => {
     assert.match(stdout, /^footprint-error shutdown_timeout 2$/m, stdout);
   });
 
+  it('keeps the events of a process.exit() in the outbox for the next start, and reports them without one', async () => {
+    const tag = marker();
+    const outbox = await tempDir('fp-outbox-');
+    dirs.push(outbox);
+    const down = `http://127.0.0.1:${await freePort()}`;
+    assert.equal((await runApp({ MODE: 'process-exit', TAG: tag, FOOTPRINT_ENDPOINT: down, OUTBOX_DIR: outbox })).code, 3);
+    const next = testClient(collector.url, { outbox: { dir: outbox } });
+    assert.equal((await next.flush()).ok, true);
+    await next.shutdown();
+    const events = await eventsWhere(collector.url, (x) => x.properties?.tag === tag, 2);
+    assert.deepEqual(events.map((x) => x.message).sort(), ['config invalid', 'starting']);
+
+    const lost = await runApp({ MODE: 'process-exit', TAG: marker(), FOOTPRINT_ENDPOINT: down });
+    assert.equal(lost.code, 3);
+    assert.match(lost.stdout, /^footprint-error shutdown_timeout 2$/m, lost.stdout);
+  });
+
   it('delivers what a script wrote when it simply ends, without a shutdown call', async () => {
     const tag = marker();
     const { code } = await runApp({ MODE: 'exit', TAG: tag, FOOTPRINT_ENDPOINT: collector.url });
