@@ -15,7 +15,7 @@ import { isoTime } from './events/clock.js';
 import { errorProperties } from './events/exception.js';
 import { aiHelper, cronHelper, dbHelper, emailHelper, realtimeHelper } from './events/helpers.js';
 import { createLogger, type Logger } from './events/log.js';
-import { DEFAULTS, type FootprintOptions, resolveOptions } from './options.js';
+import { DEFAULTS, type FootprintOptions, MAX_TIMER_MS, resolveOptions } from './options.js';
 import { installProcessHooks } from './process-hooks.js';
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -97,10 +97,17 @@ export type EmitIn = (event: OutgoingEvent, ctx: CorrelationContext) => void;
  * fp.log.info('server started', { port: 3000 });
  * fp.track({ event: 'survey_registered', userId: 'u_6', properties: { survey_no: 194 } });
  */
+/** The wait of a flush or shutdown: a positive number of ms, at most what a Node timer can hold; else the default. */
+function waitOf(opts: { timeoutMs?: number } | null | undefined): number {
+  const ms = opts !== null && typeof opts === 'object' ? opts.timeoutMs : undefined;
+  return typeof ms === 'number' && ms > 0 ? Math.min(ms, MAX_TIMER_MS) : DEFAULTS.flushTimeoutMs;
+}
+
 export function createFootprint(options: FootprintOptions): Footprint {
   const o = resolveOptions(options);
-  const drops = new DropReporter(options.onError, DEFAULTS.reportIntervalMs);
-  for (const problem of o.problems) drops.report('invalid_option', problem, 0);
+  const drops = new DropReporter(typeof options?.onError === 'function' ? options.onError : undefined, DEFAULTS.reportIntervalMs);
+  // One report for all of them: reports of one code within an interval would keep only the last.
+  if (o.problems.length > 0) drops.report('invalid_option', o.problems.join('; '), 0);
   const pipeline = o.enabled ? new Pipeline({ ...o, context: { library: LIBRARY, ...o.context } }, drops) : undefined;
   const hookFailed = (err: unknown): void => drops.report('hook_failed', `the userId resolver threw: ${(err as Error)?.message}`, 0, err);
   /** A call whose input could not be turned into an event (null, a throwing getter): reported, never thrown. */
@@ -211,10 +218,11 @@ export function createFootprint(options: FootprintOptions): Footprint {
       }
       return runWithContext(ctx, fn);
     },
-    flush: async (opts = {}) => (pipeline ? pipeline.flush(opts.timeoutMs ?? DEFAULTS.flushTimeoutMs) : { ok: true, pending: 0 }),
-    shutdown: async (opts = {}) => {
+    flush: async (opts) => (pipeline ? pipeline.flush(waitOf(opts)) : { ok: true, pending: 0 }),
+    shutdown: async (opts) => {
+      const wait = waitOf(opts);
       uninstall();
-      return pipeline ? pipeline.shutdown(opts.timeoutMs ?? DEFAULTS.flushTimeoutMs) : { ok: true, pending: 0 };
+      return pipeline ? pipeline.shutdown(wait) : { ok: true, pending: 0 };
     },
     stats: () =>
       pipeline?.stats() ?? { mode: 'disabled', outboxDir: undefined, staged: 0, pending: 0, delivered: 0, dropped: { ...drops.totals } },

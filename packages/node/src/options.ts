@@ -150,7 +150,8 @@ export function isLoopback(hostname: string): boolean {
   return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
-const positive = (v: number | undefined, def: number): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : def);
+/** Node's largest timer delay; a longer one fires after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Reads options once. Configuration never throws into the app: a bad value falls back to its
@@ -158,8 +159,18 @@ const positive = (v: number | undefined, def: number): number => (typeof v === '
  * an endpoint that is not an http(s) URL, which turns sending off: events must not go to a
  * guessed address.
  */
-export function resolveOptions(o: FootprintOptions): ResolvedOptions {
+export function resolveOptions(given: FootprintOptions): ResolvedOptions {
   const problems: string[] = [];
+  const isObject = given !== null && typeof given === 'object';
+  if (!isObject) problems.push('the options must be an object such as { endpoint, writeKey }; nothing will be sent');
+  const o = (isObject ? given : {}) as FootprintOptions;
+  /** A positive number, else the default (and a problem named after the option when one was given). */
+  const positive = (v: unknown, def: number, name: string, max = Number.MAX_SAFE_INTEGER): number => {
+    if (v === undefined) return def;
+    if (typeof v === 'number' && Number.isFinite(v) && v > 0) return Math.min(v, max);
+    problems.push(`${name} ${JSON.stringify(v) ?? String(v)} is not a positive number; using ${def}`);
+    return def;
+  };
   let endpoint: URL | undefined;
   try {
     endpoint = new URL(o.endpoint);
@@ -171,12 +182,28 @@ export function resolveOptions(o: FootprintOptions): ResolvedOptions {
     problems.push(
       `endpoint ${JSON.stringify(String(o.endpoint))} is not an http(s) URL such as http://localhost:8080; nothing will be sent`,
     );
+  // The collector's base URL is wanted; one given with the batch path already on it is taken as meant.
+  if (endpoint && /\/v1\/batch\/?$/.test(endpoint.pathname)) endpoint.pathname = endpoint.pathname.replace(/\/v1\/batch\/?$/, '/');
+  if (typeof o.writeKey !== 'string' || o.writeKey === '')
+    problems.push('writeKey is missing: the collector will refuse every batch (401); pass the key it printed on its first start');
+  if (o.gzip !== undefined && o.gzip !== 'auto' && typeof o.gzip !== 'boolean')
+    problems.push(`gzip ${JSON.stringify(o.gzip)} is not true, false or "auto"; using "auto"`);
+  let beforeSend = o.beforeSend;
+  if (beforeSend !== undefined && typeof beforeSend !== 'function') {
+    problems.push('beforeSend is not a function; it is ignored');
+    beforeSend = undefined;
+  }
+  let context = o.context;
+  if (context !== undefined && (context === null || typeof context !== 'object' || Array.isArray(context))) {
+    problems.push('context is not an object of fields; it is ignored');
+    context = undefined;
+  }
   const logLevel =
     o.logLevel === undefined || (LEVELS as readonly string[]).includes(o.logLevel) ? (o.logLevel ?? DEFAULTS.logLevel) : undefined;
   if (logLevel === undefined)
     problems.push(`logLevel ${JSON.stringify(String(o.logLevel))} is not one of ${LEVELS.join(', ')}; using ${DEFAULTS.logLevel}`);
   const outboxWanted = o.outbox === undefined ? !isServerless() : o.outbox !== false;
-  const ob = typeof o.outbox === 'object' ? o.outbox : {};
+  const ob = typeof o.outbox === 'object' && o.outbox !== null ? o.outbox : {};
   return {
     problems,
     endpoint: endpoint ?? new URL('http://invalid.invalid'),
@@ -185,27 +212,30 @@ export function resolveOptions(o: FootprintOptions): ResolvedOptions {
     outbox: outboxWanted
       ? {
           dir: ob.dir ?? join(process.cwd(), '.footprint', 'outbox'),
-          maxBytes: positive(ob.maxBytes, DEFAULTS.outboxMaxBytes),
-          segmentBytes: positive(ob.segmentBytes, DEFAULTS.outboxSegmentBytes),
+          maxBytes: positive(ob.maxBytes, DEFAULTS.outboxMaxBytes, 'outbox.maxBytes'),
+          segmentBytes: positive(ob.segmentBytes, DEFAULTS.outboxSegmentBytes, 'outbox.segmentBytes'),
           fsync: ob.fsync ?? DEFAULTS.outboxFsync,
         }
       : null,
-    flushAt: Math.min(Math.floor(positive(o.flushAt, DEFAULTS.flushAt)), LIMITS.maxBatchEvents),
-    flushIntervalMs: positive(o.flushIntervalMs, DEFAULTS.flushIntervalMs),
+    flushAt: Math.min(Math.floor(positive(o.flushAt, DEFAULTS.flushAt, 'flushAt')), LIMITS.maxBatchEvents),
+    flushIntervalMs: positive(o.flushIntervalMs, DEFAULTS.flushIntervalMs, 'flushIntervalMs', MAX_TIMER_MS),
     // At least one largest event must fit in a batch.
-    maxBatchBytes: Math.max(Math.min(positive(o.maxBatchBytes, DEFAULTS.maxBatchBytes), DEFAULTS.maxBatchBytes), 40 * 1024),
-    maxQueueEvents: Math.floor(positive(o.maxQueueEvents, DEFAULTS.maxQueueEvents)),
-    maxQueueBytes: positive(o.maxQueueBytes, DEFAULTS.maxQueueBytes),
+    maxBatchBytes: Math.max(
+      Math.min(positive(o.maxBatchBytes, DEFAULTS.maxBatchBytes, 'maxBatchBytes'), DEFAULTS.maxBatchBytes),
+      40 * 1024,
+    ),
+    maxQueueEvents: Math.floor(positive(o.maxQueueEvents, DEFAULTS.maxQueueEvents, 'maxQueueEvents')),
+    maxQueueBytes: positive(o.maxQueueBytes, DEFAULTS.maxQueueBytes, 'maxQueueBytes'),
     maxEventBytes: DEFAULTS.maxEventBytes,
     gzip: (o.gzip ?? DEFAULTS.gzip) === 'auto' ? !isLoopback(endpoint?.hostname ?? '') : o.gzip === true,
     gzipLevel: DEFAULTS.gzipLevel,
-    timeoutMs: positive(o.timeoutMs, DEFAULTS.timeoutMs),
-    retryMinDelayMs: positive(o.retry?.minDelayMs, DEFAULTS.retryMinDelayMs),
-    retryMaxDelayMs: positive(o.retry?.maxDelayMs, DEFAULTS.retryMaxDelayMs),
-    retryAfterMaxMs: positive(o.retry?.maxRetryAfterMs, DEFAULTS.retryAfterMaxMs),
+    timeoutMs: positive(o.timeoutMs, DEFAULTS.timeoutMs, 'timeoutMs', MAX_TIMER_MS),
+    retryMinDelayMs: positive(o.retry?.minDelayMs, DEFAULTS.retryMinDelayMs, 'retry.minDelayMs', MAX_TIMER_MS),
+    retryMaxDelayMs: positive(o.retry?.maxDelayMs, DEFAULTS.retryMaxDelayMs, 'retry.maxDelayMs', MAX_TIMER_MS),
+    retryAfterMaxMs: positive(o.retry?.maxRetryAfterMs, DEFAULTS.retryAfterMaxMs, 'retry.maxRetryAfterMs', MAX_TIMER_MS),
     logLevel: logLevel ?? DEFAULTS.logLevel,
-    context: o.context ?? {},
-    beforeSend: o.beforeSend,
+    context: context ?? {},
+    beforeSend,
     captureUncaught: o.captureUncaught === true,
     flushOnExit: o.flushOnExit !== false,
   };

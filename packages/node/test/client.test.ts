@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { FootprintSdkError } from '../src/index.js';
+import { createFootprint, type FootprintSdkError } from '../src/index.js';
 import { eventsWhere, marker, startCollector, TestProxy, testClient } from './support/harness.js';
 
 type Collector = Awaited<ReturnType<typeof startCollector>>;
@@ -512,6 +512,48 @@ describe('createFootprint never throws into the application', () => {
       logs.map((e) => e.properties.message),
       ['at info'],
     );
+    await fp.shutdown();
+  });
+
+  it('names every option it cannot use instead of falling back in silence, and never throws for missing ones', async () => {
+    const reported: FootprintSdkError[] = [];
+    const fp = testClient(`${collector.url}/v1/batch`, {
+      onError: (e) => reported.push(e),
+      flushAt: -5,
+      flushIntervalMs: Number.NaN,
+      timeoutMs: '5000' as never,
+      gzip: 'true' as never,
+      beforeSend: 'strip' as never,
+      context: 'api' as never,
+      writeKey: '',
+      outbox: { maxBytes: -1, dir: '/nonexistent-never-used' },
+    });
+    const messages = reported.filter((e) => e.code === 'invalid_option').map((e) => e.message);
+    for (const name of ['flushAt', 'flushIntervalMs', 'timeoutMs', 'gzip', 'beforeSend', 'context', 'writeKey', 'outbox.maxBytes']) {
+      assert.ok(
+        messages.some((msg) => msg.startsWith(`${name} `) || msg.includes(`; ${name} `)),
+        `${name} not reported: ${JSON.stringify(messages)}`,
+      );
+    }
+    await fp.shutdown({ timeoutMs: 100 });
+    // No options at all, or null ones for flush and shutdown: reported or defaulted, never thrown.
+    for (const bad of [undefined, null]) {
+      const none = createFootprint(bad as never);
+      assert.equal(none.stats().mode, 'disabled');
+      assert.deepEqual(await none.flush(null as never), { ok: true, pending: 0 });
+      assert.deepEqual(await none.shutdown(null as never), { ok: true, pending: 0 });
+    }
+  });
+
+  it('takes an endpoint given with /v1/batch on it as the collector it names', async () => {
+    const m = marker();
+    const fp = testClient(`${collector.url}/v1/batch/`);
+    fp.log.info('batch path given', { marker: m });
+    assert.deepEqual(await fp.flush(), { ok: true, pending: 0 });
+    await eventsWhere(collector.url, (e) => e.properties?.marker === m);
+    // A flush wait past what a Node timer holds is clamped, not turned into 1 ms.
+    fp.log.info('long wait', { marker: m });
+    assert.deepEqual(await fp.flush({ timeoutMs: Number.POSITIVE_INFINITY }), { ok: true, pending: 0 });
     await fp.shutdown();
   });
 

@@ -4,13 +4,26 @@
  * splitting, memory bounds, flush/shutdown limits, and a collector that fails at random.
  */
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { DropReporter } from '../src/delivery/drops.js';
 import { Pipeline } from '../src/delivery/pipeline.js';
 import { backoffMs, retryAfterMs, verdictOf } from '../src/delivery/retry.js';
 import type { FootprintSdkError } from '../src/index.js';
 import { isLoopback, resolveOptions } from '../src/options.js';
-import { eventsWhere, eventually, listAll, marker, type ProxyAnswer, startCollector, TestProxy, testClient } from './support/harness.js';
+import {
+  eventsWhere,
+  eventually,
+  listAll,
+  marker,
+  type ProxyAnswer,
+  removeDir,
+  startCollector,
+  TestProxy,
+  tempDir,
+  testClient,
+} from './support/harness.js';
 
 type Collector = Awaited<ReturnType<typeof startCollector>>;
 
@@ -317,6 +330,58 @@ describe('delivery to a real collector through a failing proxy', () => {
     assert.equal(fp.stats().dropped.shutdown_timeout, 5);
     const stored = (await listAll(collector.url)).filter((e) => e.properties?.marker === m);
     assert.equal(stored.length, 0);
+  });
+
+  it('shuts down once: a second or concurrent shutdown gets the same result and counts no drop twice', async () => {
+    proxy.decide = () => ({ status: 503 });
+    const errors: FootprintSdkError[] = [];
+    const fp = testClient(proxy.url, { onError: (e) => errors.push(e) });
+    for (let i = 0; i < 3; i++) fp.log.info('stuck', { marker: marker() });
+    const [a, b] = await Promise.all([fp.shutdown({ timeoutMs: 200 }), fp.shutdown({ timeoutMs: 200 })]);
+    assert.deepEqual(a, { ok: false, pending: 3 });
+    assert.deepEqual(b, a);
+    assert.deepEqual(await fp.shutdown(), a);
+    proxy.decide = () => 'pass';
+    assert.equal(fp.stats().dropped.shutdown_timeout, 3);
+    assert.equal(errors.filter((e) => e.code === 'shutdown_timeout').length, 1);
+  });
+
+  it('sends at once when flushed with the outbox on, without waiting for flushIntervalMs', async () => {
+    const dir = await tempDir('fp-flush-outbox-');
+    const m = marker();
+    const fp = testClient(proxy.url, { outbox: { dir }, flushIntervalMs: 60_000 });
+    try {
+      fp.log.info('flushed', { marker: m });
+      assert.deepEqual(await fp.flush({ timeoutMs: 5_000 }), { ok: true, pending: 0 });
+      assert.equal(sent(m).length, 1);
+    } finally {
+      await fp.shutdown();
+      await removeDir(dir);
+    }
+  });
+
+  it('gives each POST a deadline, so a collector that answers a byte at a time is retried, not waited on for ever', async () => {
+    const trickle = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const t = setInterval(() => res.write(' '), 50);
+      res.once('close', () => clearInterval(t));
+    });
+    await new Promise<void>((r) => trickle.listen(0, '127.0.0.1', r));
+    const errors: FootprintSdkError[] = [];
+    const fp = testClient(`http://127.0.0.1:${(trickle.address() as AddressInfo).port}`, {
+      timeoutMs: 300,
+      onError: (e) => errors.push(e),
+    });
+    try {
+      fp.log.info('trickled', { marker: marker() });
+      assert.equal((await fp.flush({ timeoutMs: 2_000 })).ok, false);
+      const retrying = errors.find((e) => e.code === 'delivery_retrying');
+      assert.ok(retrying, JSON.stringify(errors.map((e) => e.message)));
+      assert.match(retrying.message, /no complete answer within 300 ms/);
+    } finally {
+      await fp.shutdown({ timeoutMs: 100 });
+      await new Promise<void>((r) => trickle.close(() => r()).closeAllConnections());
+    }
   });
 
   it('forgets the flushes that timed out, however many an outage sees', async () => {

@@ -248,8 +248,15 @@ export class Pipeline {
     }
   }
 
-  /** Flushes, then stops sending and closes the outbox. Later events are dropped. */
-  async shutdown(timeoutMs: number): Promise<FlushResult> {
+  private shutdownOnce: Promise<FlushResult> | undefined;
+
+  /** Flushes, then stops sending and closes the outbox. Later events are dropped. A second call gets the first one's result. */
+  shutdown(timeoutMs: number): Promise<FlushResult> {
+    this.shutdownOnce ??= this.shutdownNow(timeoutMs);
+    return this.shutdownOnce;
+  }
+
+  private async shutdownNow(timeoutMs: number): Promise<FlushResult> {
     const result = await this.flush(timeoutMs);
     this.closed = true;
     this.sender?.stop();

@@ -72,7 +72,8 @@ export class Sender {
    */
   added(pending: number): void {
     if (!this.wakeUp) return;
-    if (pending >= this.config.flushAt) this.wake();
+    // A flush waiting (urgent) sends at once, not at the next interval.
+    if (pending >= this.config.flushAt || this.urgent > 0) this.wake();
     else this.armTimer();
   }
 

@@ -71,9 +71,11 @@ export class HttpTransport {
   private post(chunks: Buffer[], headers: http.OutgoingHttpHeaders): Promise<SendResult> {
     return new Promise((resolve) => {
       let settled = false;
+      let deadline: NodeJS.Timeout | undefined;
       const done = (r: SendResult): void => {
         if (settled) return;
         settled = true;
+        clearTimeout(deadline);
         resolve(r);
       };
       const req = this.request(this.url, { method: 'POST', headers, agent: this.agent }, (res) => {
@@ -89,7 +91,13 @@ export class HttpTransport {
         });
         res.once('error', (error) => done({ status: 0, body: '', retryAfter: undefined, error }));
       });
-      req.setTimeout(this.config.timeoutMs, () => req.destroy(new Error(`no answer within ${this.config.timeoutMs} ms`)));
+      // A deadline for the whole exchange, not an idle timer: a collector that trickles its
+      // answer a byte at a time must not hold the sender for ever.
+      deadline = setTimeout(() => {
+        const error = new Error(`no complete answer within ${this.config.timeoutMs} ms`);
+        req.destroy(error);
+        done({ status: 0, body: '', retryAfter: undefined, error });
+      }, this.config.timeoutMs);
       req.once('error', (error) => done({ status: 0, body: '', retryAfter: undefined, error }));
       for (let i = 0; i < chunks.length - 1; i++) req.write(chunks[i]);
       req.end(chunks[chunks.length - 1]);
