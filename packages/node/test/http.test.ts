@@ -154,6 +154,17 @@ describe('node:http adapter edges', () => {
     assert.equal(onWire(ids.ip, 'log').context?.ip, undefined, 'text that is not an address is not sent as one');
   });
 
+  it('records no response bytes for a HEAD request, whatever Content-Length says', async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { 'content-length': 5000 }).end();
+    });
+    const id = marker();
+    await fetch(`${url}/head`, { method: 'HEAD', headers: { 'x-request-id': id } });
+    await fp.flush();
+    await eventually(async () => onWire(id, 'request'));
+    assert.equal(onWire(id, 'request').properties.response_bytes, 0);
+  });
+
   it('leaves a response that was already complete whole when the handler throws after it', async () => {
     const big = Buffer.alloc(4 * 1024 * 1024, 'x');
     const url = await serve(async (_req, res) => {

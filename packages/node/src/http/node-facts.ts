@@ -42,7 +42,8 @@ export function nodeFacts(
     userAgent: h['user-agent'],
     referrer: h.referer ?? (h.referrer as string | undefined),
     requestBytes: contentLength(h['content-length']),
-    responseBytes: contentLength(length),
+    // A HEAD answer (and a 204 or 304) carries no body, whatever its Content-Length says.
+    responseBytes: req.method === 'HEAD' || res.statusCode === 204 || res.statusCode === 304 ? 0 : contentLength(length),
     aborted: !finished && !failure,
     ...(failure ? { errorMessage: failure.message } : {}),
   };
