@@ -164,6 +164,17 @@ describe('a start that fails', () => {
   });
 });
 
+describe('a data folder that cannot be written', () => {
+  it('is named with what to check', async () => {
+    // /sys refuses new folders even to root (EPERM), as a read-only or foreign-owned folder would.
+    const env: NodeJS.ProcessEnv = { ...process.env, FOOTPRINT_DATA_DIR: '/sys/footprint-data', FOOTPRINT_PORT: '0' };
+    const run = spawnSync(process.execPath, [CLI, 'serve'], { env, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(run.status, 1, run.stdout + run.stderr);
+    assert.match(run.stderr, /EPERM/);
+    assert.match(run.stderr, /the data folder must be writable by this user.*FOOTPRINT_DATA_DIR/);
+  });
+});
+
 describe('keys made by a first start that then fails', () => {
   it('are printed all the same, since the next start will not print them again', { timeout: 60_000 }, async () => {
     const dataDir = await tempDataDir();

@@ -63,7 +63,13 @@ const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' :
 function fail(err: unknown): never {
   const message =
     err instanceof ConfigError || err instanceof SettingsError ? err.message : err instanceof Error ? err.message : String(err);
-  process.stderr.write(`footprint: ${message}\n`);
+  // A folder this user may not write (or a read-only disk): say where to look.
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const hint =
+    code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+      ? `\nfootprint: the data folder must be writable by this user: check its owner and mode, or set FOOTPRINT_DATA_DIR (or --data-dir) to another folder`
+      : '';
+  process.stderr.write(`footprint: ${message}${hint}\n`);
   process.exit(1);
 }
 
