@@ -117,7 +117,8 @@ export interface ResolvedOptions {
   endpoint: URL;
   writeKey: string;
   enabled: boolean;
-  outbox: Required<OutboxOptions> | null;
+  /** The outbox's settings; `adoptIntervalMs` is not an option (tests shorten it). */
+  outbox: (Required<OutboxOptions> & { adoptIntervalMs?: number }) | null;
   flushAt: number;
   flushIntervalMs: number;
   maxBatchBytes: number;

@@ -5,12 +5,17 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, stat, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { LOCK_STALE_MS } from '@footprint/folder-lock';
+import { DropReporter } from '../src/delivery/drops.js';
+import { Pipeline } from '../src/delivery/pipeline.js';
 import type { FootprintSdkError } from '../src/index.js';
+import { resolveOptions } from '../src/options.js';
 import {
   eventsWhere,
   eventually,
@@ -142,6 +147,38 @@ describe('the outbox', () => {
       assert.ok([...perId.values()].every((n) => n === 1));
     } finally {
       await proxy.stop();
+      await collector.dispose();
+    }
+  });
+
+  it('takes in a sibling folder whose foreign lock goes stale after the start (a container restarted under the same host name)', async () => {
+    const base = await dir();
+    const left = join(base, 'ob');
+    const m = marker();
+    // A process that could not deliver: its events stay in its folder.
+    const first = testClient(`http://127.0.0.1:${await freePort()}`, { outbox: { dir: left } });
+    for (let i = 0; i < 5; i++) first.track({ event: 'stranded', anonymousId: m, messageId: `${m}-${i}` });
+    await eventually(async () => (first.stats().mode === 'outbox' && first.stats().staged === 0 ? true : undefined));
+    await first.shutdown({ timeoutMs: 10 });
+    // As the restarted container sees it: the folder is a sibling, locked by a process of another
+    // pid namespace, whose lock goes stale (LOCK_STALE_MS) a moment after this process starts.
+    await rename(left, `${left}.1`);
+    const lock = join(`${left}.1`, 'lock');
+    await writeFile(lock, JSON.stringify({ pid: 1, host: hostname(), space: 'another-pid-namespace', token: 't' }));
+    const aged = new Date(Date.now() - LOCK_STALE_MS + 1_500);
+    await utimes(lock, aged, aged);
+
+    const collector = await startCollector();
+    const o = resolveOptions({ endpoint: collector.url, writeKey: WRITE_KEY, outbox: { dir: left } });
+    const pipeline = new Pipeline(
+      { ...o, outbox: { ...(o.outbox as NonNullable<typeof o.outbox>), adoptIntervalMs: 300 } },
+      new DropReporter(() => {}),
+    );
+    try {
+      const stored = await eventsWhere(collector.url, () => true, 5, `anonymous_id=${m}`);
+      assert.equal(new Set(stored.map((e) => e.id)).size, 5);
+    } finally {
+      await pipeline.shutdown(1_000);
       await collector.dispose();
     }
   });

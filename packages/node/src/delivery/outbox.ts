@@ -54,7 +54,16 @@ export interface OutboxConfig {
   maxBytes: number;
   segmentBytes: number;
   fsync: boolean;
+  /** How often folders abandoned since the start are looked for (default ADOPT_INTERVAL_MS). */
+  adoptIntervalMs?: number;
 }
+
+/**
+ * A folder left by a process of another pid namespace (a container restarted under the same
+ * host name) counts as abandoned only once its lock is LOCK_STALE_MS old, after this process
+ * started: the siblings are looked at again at this interval, not only at the start.
+ */
+export const ADOPT_INTERVAL_MS = 60_000;
 
 interface Segment {
   seq: number;
@@ -147,8 +156,23 @@ export class DiskOutbox implements EventQueue {
    * same messageIds, which the collector stores once. Best effort: a folder that cannot be
    * read, or that would not fit under maxBytes, stays for later.
    */
+  private adopting = false;
+
+  /** Takes in what sibling folders abandoned since the last look hold; answers how many events. */
+  async adoptAbandoned(): Promise<number> {
+    if (this.adopting || this.closed) return 0;
+    this.adopting = true;
+    const before = this.recovered;
+    try {
+      await this.adoptSiblings(this.config);
+    } finally {
+      this.adopting = false;
+    }
+    return this.recovered - before;
+  }
+
   private async adoptSiblings(config: OutboxConfig): Promise<void> {
-    for (let slot = 0; slot < SLOTS; slot++) {
+    for (let slot = 0; slot < SLOTS && !this.closed; slot++) {
       const dir = slotDir(config.dir, slot);
       if (dir === this.dir || (await segmentSeqs(dir).catch(() => [])).length === 0) continue;
       const claim = await claimFolder(dir).catch(() => undefined);

@@ -15,7 +15,7 @@ import { LIMITS } from '@footprint/schema/limits';
 import type { ResolvedOptions } from '../options.js';
 import type { DropReporter } from './drops.js';
 import { LineBlocks } from './line-blocks.js';
-import { DiskOutbox } from './outbox.js';
+import { ADOPT_INTERVAL_MS, DiskOutbox } from './outbox.js';
 import { type EventQueue, MemoryQueue } from './queue.js';
 import { Sender } from './sender.js';
 import { HttpTransport } from './transport.js';
@@ -99,6 +99,16 @@ export class Pipeline {
         this.accepted += outbox.recovered;
         this.start(outbox);
         this.schedulePump();
+        this.adoptTimer = setInterval(() => {
+          outbox.adoptAbandoned().then(
+            (n) => {
+              if (n === 0) return;
+              this.accepted += n;
+              this.sender?.added(outbox.pending().events);
+            },
+            () => {},
+          );
+        }, this.o.outbox.adoptIntervalMs ?? ADOPT_INTERVAL_MS).unref();
         return;
       } catch (err) {
         this.drops.report(
@@ -256,7 +266,10 @@ export class Pipeline {
     return this.shutdownOnce;
   }
 
+  private adoptTimer: NodeJS.Timeout | undefined;
+
   private async shutdownNow(timeoutMs: number): Promise<FlushResult> {
+    clearInterval(this.adoptTimer);
     const result = await this.flush(timeoutMs);
     this.closed = true;
     this.sender?.stop();
