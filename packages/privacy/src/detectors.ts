@@ -49,10 +49,11 @@ export const DETECTORS: readonly Detector[] = [
   { name: 'email', regex: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g },
   {
     name: 'ip',
-    // IPv4 (also before a `:port` or a colon: `10.1.2.3:5432`, `10.1.2.3: timeout`), IPv6 ending in an IPv4
+    // IPv4 (also before a `:port` or a colon: `10.1.2.3:5432`, `10.1.2.3: timeout`; not the host
+    // of a URL, `http://10.0.0.5:8080/`, a server's address), IPv6 ending in an IPv4
     // (`::ffff:203.0.113.7`, how a dual-stack server sees IPv4 clients), and IPv6.
     regex:
-      /(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])|(?<![\w.:])(?:(?:[0-9A-Fa-f]{0,4}:){2,6}(?:\d{1,3}\.){3}\d{1,3}|(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4})(?![\w.:])/g,
+      /(?<![\w.]|\/\/)(?:\d{1,3}\.){3}\d{1,3}(?![\w.])|(?<![\w.:])(?:(?:[0-9A-Fa-f]{0,4}:){2,6}(?:\d{1,3}\.){3}\d{1,3}|(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4})(?![\w.:])/g,
     accept: (m) => isIP(m) !== 0,
   },
   {

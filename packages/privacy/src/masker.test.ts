@@ -59,6 +59,7 @@ describe('built-in detectors in text', () => {
     assert.equal(text('ip:10.1.2.3'), 'ip:10.1.2.0');
     assert.equal(text('[2001:db8:85a3:8d3::1]:8080'), '[2001:db8:85a3::]:8080');
     assert.equal(text('v1.2.3.4 and 1.2.3.4.5'), 'v1.2.3.4 and 1.2.3.4.5', 'versions are not addresses');
+    assert.equal(text('GET http://10.0.0.5:8080/health failed'), 'GET http://10.0.0.5:8080/health failed', "a URL's host is a server");
   });
 
   it('writes a truncated IPv6 address one way however it was written', () => {
