@@ -86,6 +86,7 @@ describe('process hooks', () => {
     const { code, stdout } = await runApp({ MODE: 'exit', TAG: marker(), FOOTPRINT_ENDPOINT: `http://127.0.0.1:${await freePort()}` });
     assert.equal(code, 0);
     assert.match(stdout, /^footprint-error shutdown_timeout 2$/m, stdout);
+    assert.equal(stdout.match(/shutdown_timeout/g)?.length, 1, `reported once, by beforeExit or exit: ${stdout}`);
   });
 
   it('keeps the events of a process.exit() in the outbox for the next start, and reports them without one', async () => {
@@ -103,6 +104,7 @@ describe('process hooks', () => {
     const lost = await runApp({ MODE: 'process-exit', TAG: marker(), FOOTPRINT_ENDPOINT: down });
     assert.equal(lost.code, 3);
     assert.match(lost.stdout, /^footprint-error shutdown_timeout 2$/m, lost.stdout);
+    assert.equal(lost.stdout.match(/shutdown_timeout/g)?.length, 1, lost.stdout);
   });
 
   it('delivers what a script wrote when it simply ends, without a shutdown call', async () => {

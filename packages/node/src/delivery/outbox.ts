@@ -156,18 +156,17 @@ export class DiskOutbox implements EventQueue {
    * same messageIds, which the collector stores once. Best effort: a folder that cannot be
    * read, or that would not fit under maxBytes, stays for later.
    */
-  private adopting = false;
+  /** A look at the siblings in progress (close() waits for it). */
+  private adopting: Promise<void> | undefined;
 
   /** Takes in what sibling folders abandoned since the last look hold; answers how many events. */
   async adoptAbandoned(): Promise<number> {
     if (this.adopting || this.closed) return 0;
-    this.adopting = true;
     const before = this.recovered;
-    try {
-      await this.adoptSiblings(this.config);
-    } finally {
-      this.adopting = false;
-    }
+    this.adopting = this.adoptSiblings(this.config).finally(() => {
+      this.adopting = undefined;
+    });
+    await this.adopting;
     return this.recovered - before;
   }
 
@@ -216,7 +215,11 @@ export class DiskOutbox implements EventQueue {
         }
         const events = lineCount(part);
         if (events > 0) {
-          adopted += await this.append({ buffers: [part], events, bytes: part.length });
+          const taken = await this.append({ buffers: [part], events, bytes: part.length });
+          adopted += taken;
+          // The sibling's copy stays unless every line is here (a bound reached meanwhile, or
+          // a close); a later look takes it again, and ids make a second copy harmless.
+          if (taken < events || this.closed) return adopted;
           // On disk here for good before the sibling's copy goes (with fsync on).
           if (this.config.fsync) await this.sync();
         }
@@ -481,6 +484,7 @@ export class DiskOutbox implements EventQueue {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.adopting?.catch(() => {});
     await this.writing;
     if (this.syncTimer) clearTimeout(this.syncTimer);
     if (this.config.fsync) await this.writer.datasync().catch(() => {});

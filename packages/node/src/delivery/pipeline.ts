@@ -99,6 +99,7 @@ export class Pipeline {
         this.accepted += outbox.recovered;
         this.start(outbox);
         this.schedulePump();
+        if (this.closed) return;
         this.adoptTimer = setInterval(() => {
           outbox.adoptAbandoned().then(
             (n) => {
@@ -269,9 +270,10 @@ export class Pipeline {
   private adoptTimer: NodeJS.Timeout | undefined;
 
   private async shutdownNow(timeoutMs: number): Promise<FlushResult> {
-    clearInterval(this.adoptTimer);
     const result = await this.flush(timeoutMs);
     this.closed = true;
+    // After the flush, which waited for the outbox to open (and so for the timer to exist).
+    clearInterval(this.adoptTimer);
     this.sender?.stop();
     await Promise.race([this.sender?.done, new Promise((r) => setTimeout(r, 1000).unref())]);
     await this.pumping;
@@ -286,9 +288,13 @@ export class Pipeline {
   }
 
   /** The process is ending with events undelivered: with memory only they are lost, and reported (at once). */
+  private lostReported = false;
+
+  /** Reports, once, what the end of the process loses (nothing with an open outbox). */
   reportLostAtExit(): void {
     const pending = this.pendingCount();
-    if (pending === 0 || this.queue?.kind === 'outbox') return;
+    if (pending === 0 || this.queue?.kind === 'outbox' || this.lostReported) return;
+    this.lostReported = true;
     this.drops.report(
       'shutdown_timeout',
       `the process is ending with ${pending} events undelivered (the collector did not take them in time); without an outbox they are lost`,
