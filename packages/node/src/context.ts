@@ -47,7 +47,8 @@ export function currentContext(): CorrelationContext | undefined {
 /** A user id as the wire wants it: a non-empty string of at most 256 characters, or a finite number. */
 export function asId(v: unknown): string | number | undefined {
   if (typeof v === 'string') return v.length > 0 && v.length <= 256 ? v : undefined;
-  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  // A whole number past 2^53 (a BIGINT id read as a number) goes as text: the collector refuses such numbers.
+  if (typeof v === 'number') return Number.isFinite(v) ? (Number.isInteger(v) && !Number.isSafeInteger(v) ? String(v) : v) : undefined;
   if (typeof v === 'bigint') return String(v);
   return undefined;
 }

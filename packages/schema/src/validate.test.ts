@@ -287,7 +287,10 @@ describe('validateEvent', () => {
     assertIssue({ ...VALID.track, context: { app: { build: Number.NaN } } }, 'invalid_field', 'context.app.build');
     assertIssue({ ...VALID.track, properties: { list: [1, 2 ** 53] } }, 'invalid_field', 'properties.list[1]');
     assertIssue({ ...VALID.identify, traits: { id: -(2 ** 60) } }, 'invalid_field', 'traits.id');
-    const edge = validateEvent({ ...VALID.track, properties: { max: 2 ** 53 - 1, min: -(2 ** 53 - 1), f: 123456.789, z: 5e-324 } });
+    const edge = validateEvent({
+      ...VALID.track,
+      properties: { max: 2 ** 53 - 1, min: -(2 ** 53 - 1), f: 123456.789, z: 5e-324, avogadro: 6.02e23, huge: 1.5e300 },
+    });
     assert.equal(edge.ok, true, edge.ok ? '' : edge.issue.message);
   });
 

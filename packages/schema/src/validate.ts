@@ -173,7 +173,8 @@ export function checkStructure(value: unknown): ValidationIssue | undefined {
       if (!Number.isFinite(v)) {
         return { code: 'invalid_field', path, message: `${path || 'event'} must be a finite number (this one is too large)` };
       }
-      if (Number.isInteger(v) && !Number.isSafeInteger(v)) {
+      // Whole numbers of 21 digits and more are written with an exponent (1e21): floats, not ids.
+      if (Number.isInteger(v) && !Number.isSafeInteger(v) && Math.abs(v) < 1e21) {
         return {
           code: 'invalid_field',
           path,

@@ -27,7 +27,8 @@ const INT_RE = /^-?\d+$/;
 
 /** An int64 as JSON: a number when it is exact, else its decimal text. */
 function int64(v: unknown, path: string): number | string {
-  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  // An int64 JSON number past 2^53 was rounded by JSON.parse: kept as its text, as decimal strings are.
+  if (typeof v === 'number' && Number.isInteger(v)) return Number.isSafeInteger(v) ? v : String(v);
   if (typeof v === 'string' && INT_RE.test(v)) {
     const n = Number(v);
     return Number.isSafeInteger(n) ? n : v;

@@ -103,8 +103,15 @@ function hexId(v: unknown, re: RegExp, field: string, bytes: number, path: strin
   return /^0+$/.test(v) ? undefined : v.toLowerCase();
 }
 
+/** An id attribute; a number past 2^53 (already rounded by the sender's JSON) is kept as its text, as ids are stored. */
 const idOf = (v: unknown): string | number | undefined =>
-  (typeof v === 'string' && v.length > 0 && v.length <= 256) || (typeof v === 'number' && Number.isFinite(v)) ? v : undefined;
+  typeof v === 'string' && v.length > 0 && v.length <= 256
+    ? v
+    : typeof v === 'number' && Number.isFinite(v)
+      ? Number.isSafeInteger(v) || !Number.isInteger(v)
+        ? v
+        : String(v)
+      : undefined;
 
 function recordToEvent(rec: unknown, path: string, resource: Dict, scope: Dict, origin: string): Dict {
   if (!isDict(rec)) throw new OtlpValueError(`${path} must be a LogRecord object`, path);
