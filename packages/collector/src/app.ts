@@ -92,6 +92,9 @@ export function projectMaskers(keys: LoadedKeys, settings: Settings, dataDir: st
   };
 }
 
+/** How often a WAL that failed its last write is checked while no append comes to try again. */
+const WAL_PROBE_MS = 5_000;
+
 export interface CollectorOptions {
   /** The stored forms of a raw user or anonymous id, for erasure (masking may store ids hashed). */
   storedIdOf?: StoredIdOf;
@@ -182,6 +185,11 @@ async function start(
   // A streak of failed writes is said once at its start and once at its end.
   wal.on('write-failed', (err) => log.error({ err }, 'writing to the WAL failed: events are refused (503) until a write succeeds'));
   wal.on('write-recovered', () => log.info('the WAL takes writes again'));
+  // A failure is otherwise only found over by the next append: without traffic, look every 5 s.
+  const walProbe = setInterval(() => {
+    // Not at once: a failure just seen is reported as it is for at least one interval.
+    if (wal.failing && Date.now() - wal.failing.since >= WAL_PROBE_MS) void wal.probe();
+  }, WAL_PROBE_MS).unref();
   wal.on('durable', (pos) => {
     lag.record(pos);
     loader.notify();
@@ -326,6 +334,7 @@ async function start(
 
   /** What stop() closes after the HTTP server, in data order; also run when the start fails after they opened. */
   async function closeStorage(): Promise<void> {
+    clearInterval(walProbe);
     await retention.stop();
     await maintenance.idle();
     await wal.close();

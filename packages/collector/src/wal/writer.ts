@@ -14,8 +14,8 @@
  *   appends are rejected (their clients get a 503 and retry).
  */
 import { EventEmitter } from 'node:events';
-import { type FileHandle, open } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { type FileHandle, open, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { repairSegment } from './recovery.js';
 import { ensureDir, ensureWalId, fileSize, listSegments, segmentPath, syncDir, utcDay, type WalPosition } from './segments.js';
 
@@ -264,6 +264,35 @@ export class WalSegmentWriter extends EventEmitter<WalWriterEvents> {
     this.day = day;
     this.offset = size;
     this.openedAt = this.now();
+  }
+
+  /**
+   * While appends are failing and none arrive to try again (a load balancer that stopped
+   * sending on the 503), checks whether the WAL folder takes a write and an fsync again:
+   * a scratch file of 4 KB, removed at once. On success the failure is over (the next group
+   * starts a new segment if the last one could not be cut back).
+   */
+  async probe(): Promise<boolean> {
+    if (!this.failing || this.flushing || this.closed) return !this.failing;
+    const path = join(this.opts.dir, '.probe');
+    try {
+      const fh = await open(path, 'w');
+      try {
+        await fh.write(Buffer.alloc(4096, 0x20));
+        await fh.datasync();
+      } finally {
+        await fh.close();
+        await unlink(path).catch(() => undefined);
+      }
+    } catch {
+      return false;
+    }
+    if (this.failing && !this.flushing) {
+      this.failing = undefined;
+      this.torn = true;
+      this.emit('write-recovered');
+    }
+    return true;
   }
 
   /** Waits for queued appends to be durable, then closes the segment. */
