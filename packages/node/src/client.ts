@@ -97,10 +97,10 @@ export type EmitIn = (event: OutgoingEvent, ctx: CorrelationContext) => void;
  * fp.log.info('server started', { port: 3000 });
  * fp.track({ event: 'survey_registered', userId: 'u_6', properties: { survey_no: 194 } });
  */
-/** The wait of a flush or shutdown: a positive number of ms, at most what a Node timer can hold; else the default. */
+/** The wait of a flush or shutdown: a number of ms (0: do not wait), at most what a Node timer can hold; else the default. */
 function waitOf(opts: { timeoutMs?: number } | null | undefined): number {
   const ms = opts !== null && typeof opts === 'object' ? opts.timeoutMs : undefined;
-  return typeof ms === 'number' && ms > 0 ? Math.min(ms, MAX_TIMER_MS) : DEFAULTS.flushTimeoutMs;
+  return typeof ms === 'number' && ms >= 0 ? Math.min(ms, MAX_TIMER_MS) : DEFAULTS.flushTimeoutMs;
 }
 
 export function createFootprint(options: FootprintOptions): Footprint {

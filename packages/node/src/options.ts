@@ -185,7 +185,7 @@ export function resolveOptions(given: FootprintOptions): ResolvedOptions {
     );
   // The collector's base URL is wanted; one given with the batch path already on it is taken as meant.
   if (endpoint && /\/v1\/batch\/?$/.test(endpoint.pathname)) endpoint.pathname = endpoint.pathname.replace(/\/v1\/batch\/?$/, '/');
-  if (typeof o.writeKey !== 'string' || o.writeKey === '')
+  if (o.enabled !== false && (typeof o.writeKey !== 'string' || o.writeKey === ''))
     problems.push('writeKey is missing: the collector will refuse every batch (401); pass the key it printed on its first start');
   if (o.gzip !== undefined && o.gzip !== 'auto' && typeof o.gzip !== 'boolean')
     problems.push(`gzip ${JSON.stringify(o.gzip)} is not true, false or "auto"; using "auto"`);
@@ -218,7 +218,7 @@ export function resolveOptions(given: FootprintOptions): ResolvedOptions {
           fsync: ob.fsync ?? DEFAULTS.outboxFsync,
         }
       : null,
-    flushAt: Math.min(Math.floor(positive(o.flushAt, DEFAULTS.flushAt, 'flushAt')), LIMITS.maxBatchEvents),
+    flushAt: Math.max(1, Math.min(Math.floor(positive(o.flushAt, DEFAULTS.flushAt, 'flushAt')), LIMITS.maxBatchEvents)),
     flushIntervalMs: positive(o.flushIntervalMs, DEFAULTS.flushIntervalMs, 'flushIntervalMs', MAX_TIMER_MS),
     // At least one largest event must fit in a batch.
     maxBatchBytes: Math.max(
@@ -228,7 +228,7 @@ export function resolveOptions(given: FootprintOptions): ResolvedOptions {
     maxQueueEvents: Math.floor(positive(o.maxQueueEvents, DEFAULTS.maxQueueEvents, 'maxQueueEvents')),
     maxQueueBytes: positive(o.maxQueueBytes, DEFAULTS.maxQueueBytes, 'maxQueueBytes'),
     maxEventBytes: DEFAULTS.maxEventBytes,
-    gzip: (o.gzip ?? DEFAULTS.gzip) === 'auto' ? !isLoopback(endpoint?.hostname ?? '') : o.gzip === true,
+    gzip: typeof o.gzip === 'boolean' ? o.gzip : !isLoopback(endpoint?.hostname ?? ''),
     gzipLevel: DEFAULTS.gzipLevel,
     timeoutMs: positive(o.timeoutMs, DEFAULTS.timeoutMs, 'timeoutMs', MAX_TIMER_MS),
     retryMinDelayMs: positive(o.retry?.minDelayMs, DEFAULTS.retryMinDelayMs, 'retry.minDelayMs', MAX_TIMER_MS),

@@ -84,6 +84,8 @@ function truncateOneAddress(text: string): string | undefined {
  * not an address.
  */
 export function truncateAddresses(text: string): string | undefined {
+  // The common case, one bare IPv4 address, without splitting.
+  if (isIPv4(text)) return text.slice(0, text.lastIndexOf('.')) + '.0';
   const parts = text.split(',');
   if (parts.length > 16) return undefined;
   const out: string[] = [];

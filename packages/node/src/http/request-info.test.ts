@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { clientIpOf, cookieValue, parseTraceparent, requestIdsOf, splitUrl, visitorIdsOf } from './request-info.js';
+import { clientIpOf, cookieValue, parseTraceparent, plainIp, requestIdsOf, splitUrl, userAgentOf, visitorIdsOf } from './request-info.js';
 
 const headers = (h: Record<string, string>) => (name: string) => h[name];
 
@@ -70,6 +70,15 @@ describe('client address and URL', () => {
     assert.equal(clientIpOf('::ffff:10.0.0.1', '203.0.113.7, 10.0.0.1', false), '10.0.0.1');
     assert.equal(clientIpOf('10.0.0.1', '203.0.113.7, 10.0.0.1', true), '203.0.113.7');
     assert.equal(clientIpOf(undefined, undefined, true), undefined);
+  });
+
+  it('gives an address as events carry it: ports and brackets dropped, anything else left out', () => {
+    assert.equal(plainIp('203.0.113.7:1234'), '203.0.113.7');
+    assert.equal(plainIp('[2001:db8::1]:443'), '2001:db8::1');
+    assert.equal(plainIp('::ffff:198.51.100.2'), '198.51.100.2');
+    assert.equal(plainIp('a'.repeat(100)), undefined);
+    assert.equal(plainIp('999.1.1.1:80'), undefined);
+    assert.equal(userAgentOf('x'.repeat(3000))?.length, 2048);
   });
 
   it('splits path and query, and an empty path is /', () => {

@@ -127,7 +127,10 @@ export function clientIpOf(socketAddress: string | undefined, forwardedFor: stri
 export function plainIp(ip: string | undefined): string | undefined {
   if (!ip) return undefined;
   const plain = ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
-  return isIP(plain) === 0 ? undefined : plain;
+  if (isIP(plain) !== 0) return plain;
+  // As proxies forward it with a port: `203.0.113.7:1234`, `[2001:db8::1]:443`.
+  const bare = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(plain)?.[1] ?? /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(plain)?.[1];
+  return bare !== undefined && isIP(bare) !== 0 ? bare : undefined;
 }
 
 /** The collector's bound on `context.userAgent` (schema: common.ts Context). */
