@@ -137,13 +137,18 @@ describe('one collector per data folder', () => {
   });
 });
 
+/** A port another server listens on, for starts that must fail to listen. */
+async function busyPort(): Promise<{ busy: ReturnType<typeof createServer>; port: string }> {
+  const busy = createServer();
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+  return { busy, port: String((busy.address() as AddressInfo).port) };
+}
+
 describe('a start that fails', () => {
   it('names the address it could not listen on, closes what it opened and leaves the data folder free', { timeout: 60_000 }, async () => {
     const dataDir = await tempDataDir();
     dirs.push(dataDir);
-    const busy = createServer();
-    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
-    const port = String((busy.address() as AddressInfo).port);
+    const { busy, port } = await busyPort();
     try {
       await assert.rejects(
         startInProcess({ FOOTPRINT_PORT: port }, dataDir),
@@ -179,9 +184,7 @@ describe('keys made by a first start that then fails', () => {
   it('are printed all the same, since the next start will not print them again', { timeout: 60_000 }, async () => {
     const dataDir = await tempDataDir();
     dirs.push(dataDir);
-    const busy = createServer();
-    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
-    const port = String((busy.address() as AddressInfo).port);
+    const { busy, port } = await busyPort();
     const env: NodeJS.ProcessEnv = { ...process.env, FOOTPRINT_DATA_DIR: dataDir, FOOTPRINT_HOST: '127.0.0.1', FOOTPRINT_PORT: port };
     delete env.FOOTPRINT_WRITE_KEY;
     delete env.FOOTPRINT_ADMIN_TOKEN;

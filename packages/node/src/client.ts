@@ -91,18 +91,18 @@ const SEGMENT_TYPES = new Set(['track', 'identify', 'page', 'screen', 'group']);
 export const EMIT_IN = Symbol.for('footprint.emit-in-context');
 export type EmitIn = (event: OutgoingEvent, ctx: CorrelationContext) => void;
 
-/**
- * @example
- * const fp = createFootprint({ endpoint: 'http://localhost:8080', writeKey: process.env.FOOTPRINT_WRITE_KEY! });
- * fp.log.info('server started', { port: 3000 });
- * fp.track({ event: 'survey_registered', userId: 'u_6', properties: { survey_no: 194 } });
- */
 /** The wait of a flush or shutdown: a number of ms (0: do not wait), at most what a Node timer can hold; else the default. */
 function waitOf(opts: { timeoutMs?: number } | null | undefined): number {
   const ms = opts !== null && typeof opts === 'object' ? opts.timeoutMs : undefined;
   return typeof ms === 'number' && ms >= 0 ? Math.min(ms, MAX_TIMER_MS) : DEFAULTS.flushTimeoutMs;
 }
 
+/**
+ * @example
+ * const fp = createFootprint({ endpoint: 'http://localhost:8080', writeKey: process.env.FOOTPRINT_WRITE_KEY! });
+ * fp.log.info('server started', { port: 3000 });
+ * fp.track({ event: 'survey_registered', userId: 'u_6', properties: { survey_no: 194 } });
+ */
 export function createFootprint(options: FootprintOptions): Footprint {
   const o = resolveOptions(options);
   const drops = new DropReporter(typeof options?.onError === 'function' ? options.onError : undefined, DEFAULTS.reportIntervalMs);

@@ -70,12 +70,8 @@ function truncateOneAddress(text: string): string | undefined {
   if (isIP(text)) return truncateIp(text);
   const v6 = V6_BRACKETED.exec(text)?.[1];
   if (v6 !== undefined && isIPv6(v6)) return truncateIp(v6);
-  const v4 = V4_WITH_PORT.exec(text);
-  if (v4) {
-    const octets = v4.slice(1, 4).map(Number);
-    if (octets.every((o) => o <= 255) && Number(v4[4]) <= 255) return `${octets.join('.')}.0`;
-  }
-  return undefined;
+  const octets = V4_WITH_PORT.exec(text)?.slice(1, 5).map(Number);
+  return octets?.every((o) => o <= 255) ? `${octets.slice(0, 3).join('.')}.0` : undefined;
 }
 
 /**
@@ -84,8 +80,8 @@ function truncateOneAddress(text: string): string | undefined {
  * not an address.
  */
 export function truncateAddresses(text: string): string | undefined {
-  // The common case, one bare IPv4 address, without splitting.
-  if (isIPv4(text)) return text.slice(0, text.lastIndexOf('.')) + '.0';
+  // The common case, one bare address, without splitting.
+  if (isIP(text)) return truncateIp(text);
   const parts = text.split(',');
   if (parts.length > 16) return undefined;
   const out: string[] = [];

@@ -151,6 +151,14 @@ export function describeValueError(error: ValueError, whole = 'event'): Validati
 }
 
 /**
+ * A whole number JSON.parse could not hold exactly (past ±(2^53 − 1)), as ids are written:
+ * numbers of 21 digits and more are written with an exponent (1e21), floats, not ids.
+ */
+export function isRoundedInteger(n: number): boolean {
+  return Number.isInteger(n) && !Number.isSafeInteger(n) && Math.abs(n) < 1e21;
+}
+
+/**
  * Walks every value of the event without recursion (a hostile payload cannot overflow the
  * stack), bounding depth and checking that every key and string is well-formed Unicode and
  * every number can be stored as it was sent.
@@ -173,8 +181,7 @@ export function checkStructure(value: unknown): ValidationIssue | undefined {
       if (!Number.isFinite(v)) {
         return { code: 'invalid_field', path, message: `${path || 'event'} must be a finite number (this one is too large)` };
       }
-      // Whole numbers of 21 digits and more are written with an exponent (1e21): floats, not ids.
-      if (Number.isInteger(v) && !Number.isSafeInteger(v) && Math.abs(v) < 1e21) {
+      if (isRoundedInteger(v)) {
         return {
           code: 'invalid_field',
           path,

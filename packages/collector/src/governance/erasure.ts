@@ -37,7 +37,7 @@
 import { randomUUID } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { LIMITS } from '@footprint/schema';
+import { isRoundedInteger, LIMITS } from '@footprint/schema';
 import type { ErasureStore } from '../sinks/governance.js';
 import { appendDurably, fileSize, listSegments, type WalPosition } from '../wal/segments.js';
 import { DurableOutput, forEachLine, lineChunks, listArchived, removeStaleTemps, tempPathOf } from './files.js';
@@ -74,7 +74,7 @@ export class ErasureInputError extends Error {
  * a finite number, which is stored as text like any numeric id.
  */
 export function checkErasureId(value: unknown, field: string): string {
-  if (typeof value === 'number' && !Number.isSafeInteger(value) && Number.isInteger(value)) {
+  if (typeof value === 'number' && isRoundedInteger(value)) {
     throw new ErasureInputError(field, `${field} is a whole number past 2^53, which no event can hold; send the id as text`);
   }
   const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;

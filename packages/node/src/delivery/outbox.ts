@@ -149,13 +149,6 @@ export class DiskOutbox implements EventQueue {
     return outbox;
   }
 
-  /**
-   * Takes in the events left in sibling folders nobody holds any more (a cluster that
-   * shrank from four workers to two leaves `<dir>.2` and `<dir>.3` behind): their lines are
-   * appended here, then their files removed. A crash in between sends them twice, with the
-   * same messageIds, which the collector stores once. Best effort: a folder that cannot be
-   * read, or that would not fit under maxBytes, stays for later.
-   */
   /** A look at the siblings in progress (close() waits for it). */
   private adopting: Promise<void> | undefined;
 
@@ -170,6 +163,13 @@ export class DiskOutbox implements EventQueue {
     return this.recovered - before;
   }
 
+  /**
+   * Takes in the events left in sibling folders nobody holds any more (a cluster that
+   * shrank from four workers to two leaves `<dir>.2` and `<dir>.3` behind): their lines are
+   * appended here, then their files removed. A crash in between sends them twice, with the
+   * same messageIds, which the collector stores once. Best effort: a folder that cannot be
+   * read, or that would not fit under maxBytes, stays for later.
+   */
   private async adoptSiblings(config: OutboxConfig): Promise<void> {
     for (let slot = 0; slot < SLOTS && !this.closed; slot++) {
       const dir = slotDir(config.dir, slot);

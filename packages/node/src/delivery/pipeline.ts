@@ -260,14 +260,14 @@ export class Pipeline {
   }
 
   private shutdownOnce: Promise<FlushResult> | undefined;
+  /** Looks for abandoned sibling outbox folders (set once the outbox is open). */
+  private adoptTimer: NodeJS.Timeout | undefined;
 
   /** Flushes, then stops sending and closes the outbox. Later events are dropped. A second call gets the first one's result. */
   shutdown(timeoutMs: number): Promise<FlushResult> {
     this.shutdownOnce ??= this.shutdownNow(timeoutMs);
     return this.shutdownOnce;
   }
-
-  private adoptTimer: NodeJS.Timeout | undefined;
 
   private async shutdownNow(timeoutMs: number): Promise<FlushResult> {
     const result = await this.flush(timeoutMs);
@@ -287,10 +287,12 @@ export class Pipeline {
     return result;
   }
 
-  /** The process is ending with events undelivered: with memory only they are lost, and reported (at once). */
   private lostReported = false;
 
-  /** Reports, once, what the end of the process loses (nothing with an open outbox). */
+  /**
+   * The process is ending with events undelivered: with memory only they are lost, and
+   * reported at once, and only once (nothing is lost with an open outbox).
+   */
   reportLostAtExit(): void {
     const pending = this.pendingCount();
     if (pending === 0 || this.queue?.kind === 'outbox' || this.lostReported) return;
