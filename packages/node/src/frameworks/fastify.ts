@@ -12,7 +12,7 @@ import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import type { Footprint } from '../client.js';
 import { runWithContext } from '../context.js';
 import { headerGetter, isServerError, nodeFacts } from '../http/node-facts.js';
-import { CLIENT_CLOSED, contentLength, type RequestLoggingOptions, RequestRecorder, type RequestState } from '../http/recorder.js';
+import { type RequestLoggingOptions, RequestRecorder, type RequestState } from '../http/recorder.js';
 
 export interface FastifyOptions extends RequestLoggingOptions<FastifyRequest> {
   client: Footprint;
@@ -32,8 +32,15 @@ const plugin: FastifyPluginCallback<FastifyOptions> = (app, options, done) => {
     try {
       state = recorder.begin(request, request.method, request.url, headerGetter(request.headers), request.ip);
       (request as WithState)[STATE] = state;
+      const raw = reply.raw;
       // On the raw response: Fastify's writeHead keeps it, and a hijacked reply sends it too.
-      reply.raw.setHeader(header, state.ctx.requestId);
+      raw.setHeader(header, state.ctx.requestId);
+      // One listener on the raw response covers a finished reply, a client that went away and
+      // a hijacked reply alike (Fastify's onResponse and onRequestAbort hooks would cost a
+      // hook run and a listener of their own on every request).
+      raw.once('close', () =>
+        recorder.end(state, nodeFacts(request.raw, raw, state.ctx.ip, request.routeOptions?.url, reply.getHeader('content-length'))),
+      );
     } catch {
       next();
       return;
@@ -43,30 +50,6 @@ const plugin: FastifyPluginCallback<FastifyOptions> = (app, options, done) => {
 
   app.addHook('onError', (request, _reply, error, next) => {
     if (isServerError(error)) recorder.fail((request as WithState)[STATE], error, request.routeOptions?.url);
-    next();
-  });
-
-  app.addHook('onResponse', (request, reply, next) => {
-    const state = (request as WithState)[STATE];
-    if (state)
-      recorder.end(state, nodeFacts(request.raw, reply.raw, state.ctx.ip, request.routeOptions?.url, reply.getHeader('content-length')));
-    next();
-  });
-
-  app.addHook('onRequestAbort', (request, next) => {
-    const state = (request as WithState)[STATE];
-    if (state) {
-      const ua = request.headers['user-agent'];
-      const route = request.routeOptions?.url;
-      recorder.end(state, {
-        status: CLIENT_CLOSED,
-        aborted: true,
-        ip: state.ctx.ip,
-        requestBytes: contentLength(request.headers['content-length']),
-        ...(ua ? { userAgent: ua } : {}),
-        ...(route ? { route } : {}),
-      });
-    }
     next();
   });
 
