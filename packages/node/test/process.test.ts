@@ -89,6 +89,19 @@ describe('process hooks', () => {
     assert.equal(stdout.match(/shutdown_timeout/g)?.length, 1, `reported once, by beforeExit or exit: ${stdout}`);
   });
 
+  it('reports what a memory-only shutdown could not deliver once: not again when the process then exits', async () => {
+    const { code, stdout } = await runApp({
+      MODE: 'shutdown-exit',
+      TAG: marker(),
+      FOOTPRINT_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
+    });
+    assert.equal(code, 0);
+    assert.match(stdout, /^footprint-error shutdown_timeout 2$/m, stdout);
+    assert.equal(stdout.match(/shutdown_timeout/g)?.length, 1, stdout);
+    // Dropped, so no longer pending.
+    assert.match(stdout, /^stats-pending 0$/m, stdout);
+  });
+
   it('keeps the events of a process.exit() in the outbox for the next start, and reports them without one', async () => {
     const tag = marker();
     const outbox = await tempDir('fp-outbox-');

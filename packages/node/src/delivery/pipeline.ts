@@ -280,6 +280,9 @@ export class Pipeline {
     if (this.stage.events > 0 && this.queue?.kind === 'outbox') await this.pump();
     if (this.queue?.kind === 'memory' && result.pending > 0) {
       this.drops.report('shutdown_timeout', `shutdown() ended with ${result.pending} events undelivered; they are dropped`, result.pending);
+      // Counted as dropped now: no longer pending, and not reported again when the process exits.
+      this.discarded = true;
+      this.lostReported = true;
     }
     await this.queue?.close();
     this.transport.close();
@@ -316,7 +319,11 @@ export class Pipeline {
     }
   }
 
+  /** A memory-only shutdown gave up the events it could not deliver. */
+  private discarded = false;
+
   private pendingCount(): number {
+    if (this.discarded) return 0;
     return this.stage.events + this.writingEvents + (this.queue?.pending().events ?? 0);
   }
 
