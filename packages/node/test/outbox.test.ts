@@ -20,6 +20,7 @@ import {
   eventsWhere,
   eventually,
   freePort,
+  killOnExit,
   marker,
   removeDir,
   spawnCollector,
@@ -38,6 +39,7 @@ function startApp(endpoint: string, outboxDir: string) {
     env: { ...process.env, FOOTPRINT_ENDPOINT: endpoint, FOOTPRINT_WRITE_KEY: WRITE_KEY, OUTBOX_DIR: outboxDir },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
+  killOnExit(proc);
   const waiting: Array<(v: any) => void> = [];
   createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (l) => waiting.shift()?.(JSON.parse(l)));
   const exited = new Promise<NodeJS.Signals | number | null>((r) => proc.once('exit', (code, signal) => r(signal ?? code)));

@@ -86,6 +86,34 @@ export interface ChildCollector {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** Child processes still running (with whether each leads its own process group), killed when the test file's process exits. */
+const live = new Map<ChildProcess, boolean>();
+let reaping = false;
+
+/**
+ * Kills `proc` (its whole process group when it was spawned `detached`) when this process
+ * exits, if it is still running: a test that fails before its own cleanup must not leave a
+ * collector or an app running after the run (the runner's --test-force-exit ends the file's
+ * process once its tests are done).
+ */
+export function killOnExit(proc: ChildProcess, group = false): void {
+  if (!reaping) {
+    reaping = true;
+    process.once('exit', () => {
+      for (const [p, wholeGroup] of live) {
+        try {
+          if (wholeGroup && p.pid !== undefined) process.kill(-p.pid, 'SIGKILL');
+          else p.kill('SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    });
+  }
+  live.set(proc, group);
+  proc.once('exit', () => live.delete(proc));
+}
+
 /** Spawns `footprint serve` as its own process and waits until it listens. */
 export async function spawnCollector(dataDir: string, env: Record<string, string> = {}): Promise<ChildCollector> {
   const proc = spawn(process.execPath, [CLI, 'serve'], {
@@ -101,6 +129,7 @@ export async function spawnCollector(dataDir: string, env: Record<string, string
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  killOnExit(proc);
   let out = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     proc.once('exit', (code, signal) => resolve({ code, signal })),

@@ -13,7 +13,7 @@ import { gunzipSync } from 'node:zlib';
 import { eventually, type InProcess, listAll, startInProcess, WRITE_KEY } from '../../../collector/test/support/collector.js';
 import { createFootprint, type Footprint, type FootprintOptions } from '../../src/index.js';
 
-export { ADMIN_TOKEN, eventually, listAll, spawnCollector, WRITE_KEY } from '../../../collector/test/support/collector.js';
+export { ADMIN_TOKEN, eventually, killOnExit, listAll, spawnCollector, WRITE_KEY } from '../../../collector/test/support/collector.js';
 
 export async function tempDir(prefix = 'fp-node-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RequestLoggingOptions } from '../../src/index.js';
-import { freePort, WRITE_KEY } from './harness.js';
+import { freePort, killOnExit, WRITE_KEY } from './harness.js';
 import type { RunningApp } from './middleware-contract.js';
 
 export const NEXT_APP = fileURLToPath(new URL('../fixtures/next-app', import.meta.url));
@@ -37,6 +37,7 @@ export async function startNextApp(endpoint: string, options: Omit<RequestLoggin
       FOOTPRINT_TEST_OPTIONS: optionsJson(options),
     },
   });
+  killOnExit(proc, true);
   let out = '';
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
