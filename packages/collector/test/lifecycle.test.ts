@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFile, readFile, rm } from 'node:fs/promises';
+import { appendFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, request } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { join } from 'node:path';
@@ -202,6 +202,39 @@ describe('keys made by a first start that then fails', () => {
 });
 
 describe('/healthz after a crash', () => {
+  it('keeps the acknowledged events after a damaged line of the last segment: the line goes to quarantine, nothing is cut', async () => {
+    const dataDir = await tempDataDir();
+    dirs.push(dataDir);
+    const first = await spawnCollector(dataDir);
+    for (const id of ['dmg-1', 'dmg-2', 'dmg-3', 'dmg-4']) assert.equal((await post(`${first.url}/v1/track`, trackEvent(id))).status, 200);
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    // Damage inside the acknowledged part (a bad disk block, a hand edit): line 2 cut short.
+    const [segment] = (await listSegments(join(dataDir, 'wal'))).slice(-1);
+    const path = (segment as { path: string }).path;
+    const lines = (await readFile(path, 'utf8')).split('\n');
+    lines[1] = (lines[1] as string).slice(0, 40);
+    await writeFile(path, lines.join('\n'));
+    const next = await spawnCollector(dataDir);
+    try {
+      const ids = await eventually(async () => {
+        const got = (await listAll(next.url)).map((e) => e.id as string).sort();
+        return got.length >= 3 ? got : undefined;
+      });
+      assert.deepEqual(ids, ['dmg-1', 'dmg-3', 'dmg-4']);
+      const h = (await (await fetch(`${next.url}/healthz`)).json()) as { wal: { repaired_bytes: number } };
+      assert.equal(h.wal.repaired_bytes, 0);
+      const quarantined = (await readFile(join(dataDir, 'quarantine.jsonl'), 'utf8')).trim().split('\n');
+      assert.deepEqual(
+        quarantined.map((l) => JSON.parse(l).line),
+        [lines[1]],
+      );
+    } finally {
+      next.proc.kill('SIGTERM');
+      await next.exited;
+    }
+  });
+
   it('reports in wal.repaired_bytes the torn tail it cut from the last segment at start', async () => {
     const dataDir = await tempDataDir();
     dirs.push(dataDir);

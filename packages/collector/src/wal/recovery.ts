@@ -2,7 +2,10 @@
  * Torn-tail repair. A crash can leave the end of the last segment half-written: a line cut
  * short, or a run of zero bytes where the file system extended the file but the data never
  * landed. Nothing there was acknowledged (acks follow fsync), so the segment is cut back to
- * the end of its last complete, parseable line. Lines before it are never touched.
+ * the end of its last complete line that parses. Lines before it are never touched, even
+ * when one of them does not parse (damage inside the acknowledged part, not a torn tail):
+ * such a line stays for the loader, which moves it to the quarantine file and loads the
+ * lines after it.
  */
 import { open } from 'node:fs/promises';
 
@@ -14,25 +17,27 @@ export interface RepairResult {
   size: number;
 }
 
-/** Length of the longest prefix of `buf` made of complete lines that parse as JSON. */
+/** The end of the last complete line of `buf` that parses as a JSON object (0 when there is none). */
 export function validPrefixLength(buf: Buffer): number {
   let start = 0;
+  let end = 0;
   while (start < buf.length) {
     const nl = buf.indexOf(10, start);
     if (nl === -1) break;
-    try {
-      const line = buf.toString('utf8', start, nl);
-      if (line.length === 0 || line.charCodeAt(0) !== 123 /* { */) break;
-      JSON.parse(line);
-    } catch {
-      break;
+    if (nl > start && buf[start] === 123 /* { */) {
+      try {
+        JSON.parse(buf.toString('utf8', start, nl));
+        end = nl + 1;
+      } catch {
+        // Not a whole event: kept if a whole one follows, cut otherwise.
+      }
     }
     start = nl + 1;
   }
-  return start;
+  return end;
 }
 
-/** Cuts a segment back to its valid prefix and fsyncs it. */
+/** Cuts a segment back to the end of its last whole event and fsyncs it. */
 export async function repairSegment(path: string): Promise<RepairResult> {
   const fh = await open(path, 'r+');
   try {

@@ -126,8 +126,8 @@ describe('torn-tail repair at open', () => {
   for (const [name, tail] of [
     ['a line cut short', '{"id":"half'],
     ['zero bytes left by a crash', '\0\0\0\0\0\0\0\0'],
-    ['a garbled line followed by a valid one', 'xx}{\n{"id":"after"}\n'],
     ['a complete line that is not JSON', 'not json\n'],
+    ['complete lines that are not events, then a line cut short', 'xx}{\n\n{"id":"half'],
   ] as const) {
     it(`cuts ${name} and keeps every whole line before it`, async () => {
       const dir = await walDir();
@@ -148,6 +148,21 @@ describe('torn-tail repair at open', () => {
       );
     });
   }
+
+  it('keeps a damaged line that whole events follow: only a tail is torn, and what follows was acknowledged', async () => {
+    const dir = await walDir();
+    const wal = await WalSegmentWriter.open({ dir, ...big });
+    await wal.append(line(1));
+    await wal.close();
+    const [seg] = await listSegments(dir);
+    assert.ok(seg);
+    const damaged = 'xx}{\n\n';
+    await appendFile(seg.path, `${damaged}${line(2)}`);
+    const reopened = await WalSegmentWriter.open({ dir, ...big });
+    assert.equal(reopened.stats.repairedBytes, 0);
+    await reopened.close();
+    assert.equal(await readFile(seg.path, 'utf8'), line(1) + damaged + line(2));
+  });
 });
 
 describe('WalReader', () => {
