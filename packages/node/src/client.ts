@@ -111,8 +111,15 @@ export function createFootprint(options: FootprintOptions): Footprint {
   const pipeline = o.enabled ? new Pipeline({ ...o, context: { library: LIBRARY, ...o.context } }, drops) : undefined;
   const hookFailed = (err: unknown): void => drops.report('hook_failed', `the userId resolver threw: ${(err as Error)?.message}`, 0, err);
   /** A call whose input could not be turned into an event (null, a throwing getter): reported, never thrown. */
-  const unrecordable = (what: string, err: unknown): void =>
-    drops.report('rejected', `${what}: the event could not be prepared (${(err as Error)?.message ?? String(err)})`, 1, err);
+  const unrecordable = (what: string, err: unknown): void => {
+    let why: string;
+    try {
+      why = String((err as Error)?.message ?? err);
+    } catch {
+      why = 'a value that cannot be read';
+    }
+    drops.report('rejected', `${what}: the event could not be prepared (${why})`, 1, err);
+  };
 
   function emit(ev: OutgoingEvent, ctx = currentContext()): void {
     if (!pipeline) return;
@@ -182,8 +189,13 @@ export function createFootprint(options: FootprintOptions): Footprint {
   const captureException = (error: unknown, context: Dict = {}): void => {
     try {
       emit({ type: 'error', properties: errorProperties(error, { handled: true, ...context }) });
-    } catch {
-      // errorProperties reads foreign objects; nothing may escape into the app.
+    } catch (err) {
+      // errorProperties reads foreign objects (a throwing getter, a Proxy): reported, never thrown into the app.
+      try {
+        unrecordable('captureException', err);
+      } catch {
+        // A report that cannot be made either.
+      }
     }
   };
 

@@ -179,6 +179,17 @@ describe('createFootprint against a real collector', () => {
     assert.equal(op('UPDATE').message, 'duplicate key value');
   });
 
+  it('keeps numbers too large to store exactly within 2^53 - 1, so the collector takes the event', async () => {
+    const m = marker();
+    fp.db({ operation: 'SELECT', table: 'events', duration_ms: 1e20, rows: 2 ** 60, marker: m });
+    fp.ai({ provider: 'openai', model: 'gpt-x', cost_usd: 1e20, duration_ms: 1e20, marker: m });
+    await fp.flush();
+    const events = await eventsWhere(collector.url, byMarker(m), 2);
+    const db = events.find((e) => e.type === 'db');
+    assert.deepEqual([db.duration_ms, db.properties.rows], [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER]);
+    assert.equal(events.find((e) => e.type === 'ai').properties.cost_usd, Number.MAX_SAFE_INTEGER);
+  });
+
   it('cron records a start, then a success with duration and records processed', async () => {
     const m = marker();
     const job = fp.cron(`aggregate-marketing-stats-${m}`, async (run, batch: number) => {
@@ -214,6 +225,15 @@ describe('createFootprint against a real collector', () => {
     assert.equal(events[0].message, 'timeout');
     const errs = await eventsWhere(collector.url, (e) => e.type === 'error' && e.properties.job === `webinar-access-snapshot-${m}`);
     assert.equal(errs[0].request_id, events[0].request_id);
+    // A step named by a number (not what the types say, but what plain JavaScript may pass) is kept as text.
+    const numbered = fp.cron(`numbered-steps-${m}`, async (run) => {
+      (run.step as (n: unknown) => void)(42);
+      throw new Error('step 42 failed');
+    });
+    await assert.rejects(numbered(), /step 42 failed/);
+    await fp.flush();
+    const [failure] = await eventsWhere(collector.url, (e) => e.event === `numbered-steps-${m}` && e.properties.status === 'failure');
+    assert.equal(failure.properties.failed_step, '42');
   });
 
   it('email masks the recipient before the event leaves the process', async () => {
@@ -483,6 +503,27 @@ describe('createFootprint never throws into the application', () => {
       reported.some((e) => e.code === 'rejected' && /getter went off/.test(e.message)),
       JSON.stringify(reported.map((e) => e.message)),
     );
+    // An exception whose own fields cannot be read is reported as dropped, not lost in silence.
+    const unreadable = Object.defineProperty(new Error('x'), 'message', {
+      get() {
+        throw new Error('message getter went off');
+      },
+    });
+    const trap = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error('proxy trap went off');
+        },
+      },
+    );
+    const before = fp.stats().dropped.rejected ?? 0;
+    assert.doesNotThrow(() => {
+      fp.captureException(unreadable);
+      fp.captureException(trap);
+    });
+    // Counted at once (reports of one code within an interval reach onError together).
+    assert.equal(fp.stats().dropped.rejected, before + 2, JSON.stringify(fp.stats().dropped));
     await fp.shutdown();
   });
 

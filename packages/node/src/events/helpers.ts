@@ -48,8 +48,11 @@ function safely(what: string, report: Report, record: () => void): void {
   }
 }
 
-const ms = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.round(v * 1000) / 1000 : 0);
-const count = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.floor(v) : undefined);
+// At most 2^53 - 1: the collector refuses whole numbers past it (they could not be stored as sent).
+const ms = (v: unknown): number =>
+  typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.min(Math.round(v * 1000) / 1000, Number.MAX_SAFE_INTEGER) : 0;
+const count = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.min(Math.floor(v), Number.MAX_SAFE_INTEGER) : undefined;
 const elapsed = (start: number): number => ms(performance.now() - start);
 
 /** Copies the input without `undefined` values and with `error` turned into `error_message` / `error_code`. */
@@ -127,7 +130,8 @@ export function cronHelper(emit: Emit, capture: Capture, report: Report) {
       const run: CronRun = {
         runId,
         step: (name) => {
-          step = name;
+          // The event model wants text; a number or a label object is kept readable.
+          step = typeof name === 'string' ? name : String(name);
         },
         records: (n) => {
           records = count(n);
