@@ -34,7 +34,9 @@ describe('Next.js adapters with next/server objects', () => {
     assert.equal(await routeFromParams('/docs/a/b/c', { params: { slug: ['a', 'b', 'c'] } }), '/docs/[...slug]');
     assert.equal(await routeFromParams('/shop/caf%C3%A9/7', { params: { name: 'café', id: '7' } }), '/shop/[name]/[id]');
     assert.equal(await routeFromParams('/static', { params: Promise.resolve({}) }), '/static');
+    assert.equal(await routeFromParams('/static', { params: undefined }), '/static', 'what Next 16 passes to a static route handler');
     assert.equal(await routeFromParams('/x', undefined), undefined);
+    assert.equal(await routeFromParams('/x', {}), undefined);
     // A value that a static segment before it also has: the dynamic segment is the later one.
     assert.equal(await routeFromParams('/api/orders/orders', { params: { id: 'orders' } }), '/api/orders/[id]');
     assert.equal(await routeFromParams('/blog/2024/2024', { params: { year: '2024', n: '2024' } }), '/blog/[year]/[n]');

@@ -101,6 +101,8 @@ function controlFlowResponse(err: unknown, req: Request): Response | undefined {
 export async function routeFromParams(path: string, ctx: unknown): Promise<string | undefined> {
   const raw = (ctx as { params?: unknown } | null | undefined)?.params;
   const params = raw && typeof (raw as PromiseLike<unknown>).then === 'function' ? await (raw as Promise<unknown>) : raw;
+  // A static route handler: Next 16 passes `{ params: undefined }`, so the route is the path.
+  if (params === undefined && ctx !== null && typeof ctx === 'object' && 'params' in ctx) return path;
   if (!params || typeof params !== 'object') return undefined;
   const segments = path.split('/').map((s) => {
     try {
